@@ -1,0 +1,86 @@
+"""Shared personas (STYLE.md rule 10).
+
+alice owns workspace "acme"; bob edits there; charlie is an outsider who owns "globex".
+`member_of_role(role)` makes one more member of acme with that role.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from orkesteri.accounts.actions import create_token
+from orkesteri.accounts.models import User
+from orkesteri.workspaces.actions import create_workspace
+from orkesteri.workspaces.models import Membership, Workspace
+from orkesteri.workspaces.roles import Role
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, name: str = "") -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, name=name)
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice@example.com", "Alice Owner")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_user("bob@example.com", "Bob Editor")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return make_user("charlie@example.com", "Charlie Outsider")
+
+
+@pytest.fixture
+def acme(alice: User, bob: User) -> Workspace:
+    ws = create_workspace(alice, "Acme Coffee", slug="acme", timezone_name="Europe/Helsinki")
+    Membership.objects.create(workspace=ws, user=bob, role=Role.EDITOR)
+    return ws
+
+
+@pytest.fixture
+def globex(charlie: User) -> Workspace:
+    return create_workspace(charlie, "Globex Tea", slug="globex", timezone_name="America/New_York")
+
+
+@pytest.fixture
+def member_of_role(acme: Workspace) -> Callable[[str], User]:
+    def make(role: str) -> User:
+        user = make_user(f"{role}-{User.objects.count()}@example.com", f"A {role}")
+        Membership.objects.create(workspace=acme, user=user, role=role)
+        return user
+
+    return make
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: User) -> Client:
+    return logged_in(alice)
+
+
+def api_client(user: User) -> Client:
+    _token, raw = create_token(user, "tests")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.fixture
+def alice_api(alice: User) -> Client:
+    return api_client(alice)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from ninja import Field, Schema
+
+from orkesteri.workspaces.models import Membership
+from orkesteri.workspaces.roles import Role
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class FieldError(Schema):
+    field: str = Field(description="The input field at fault; empty for the request as a whole.")
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+class WorkspaceIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    slug: str | None = Field(None, pattern=SLUG_PATTERN, max_length=50)
+    timezone: str = Field("UTC", max_length=64, description="IANA zone, e.g. Europe/Helsinki")
+    languages: list[str] = Field(["en"], max_length=20, description="Language codes, e.g. en, fi")
+    brand_color: str = Field("#4f46e5", pattern=COLOUR_PATTERN)
+
+
+class WorkspacePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    slug: str | None = Field(None, pattern=SLUG_PATTERN, max_length=50)
+    timezone: str | None = Field(None, max_length=64)
+    languages: list[str] | None = Field(None, max_length=20)
+    brand_color: str | None = Field(None, pattern=COLOUR_PATTERN)
+
+
+class WorkspaceOut(Schema):
+    """Read from the caller's Membership, so the caller's role comes along."""
+
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    languages: list[str]
+    brand_color: str
+    logo_url: str | None
+    role: Role = Field(description="Your role in this workspace.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_id(obj: Membership) -> int:
+        return obj.workspace_id
+
+    @staticmethod
+    def resolve_name(obj: Membership) -> str:
+        return obj.workspace.name
+
+    @staticmethod
+    def resolve_slug(obj: Membership) -> str:
+        return obj.workspace.slug
+
+    @staticmethod
+    def resolve_timezone(obj: Membership) -> str:
+        return obj.workspace.timezone
+
+    @staticmethod
+    def resolve_languages(obj: Membership) -> list[str]:
+        return list(obj.workspace.languages)
+
+    @staticmethod
+    def resolve_brand_color(obj: Membership) -> str:
+        return obj.workspace.brand_color
+
+    @staticmethod
+    def resolve_created_at(obj: Membership) -> datetime:
+        return obj.workspace.created_at
+
+    @staticmethod
+    def resolve_logo_url(obj: Membership, context: dict[str, Any]) -> str | None:
+        if not obj.workspace.logo:
+            return None
+        url = reverse("workspace_logo_file", args=[obj.workspace.slug])
+        return str(context["request"].build_absolute_uri(url))
+
+
+class MemberOut(Schema):
+    id: int
+    user_id: int
+    email: str = Field(alias="user.email")
+    name: str = Field(alias="user.name")
+    role: Role
+    joined_at: datetime = Field(alias="created_at")
+
+
+class MemberIn(Schema):
+    email: str = Field(max_length=254, description="Who to invite; they get an email with a link.")
+    role: Role = Role.EDITOR
+
+
+class RoleIn(Schema):
+    role: Role
+
+
+class InviteOut(Schema):
+    id: int
+    email: str
+    role: Role
+    status: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class InviteCreatedOut(InviteOut):
+    invite_url: str = Field(description="The one-time link, shown only in this response.")
+
+
+class AuditEventOut(Schema):
+    id: int
+    actor: str = Field(alias="actor_label")
+    action: str
+    target: str
+    changes: dict[str, list[object]]
+    created_at: datetime

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from orkesteri.accounts.models import User
+from orkesteri.api.schemas import (
+    AuditEventOut,
+    ErrorOut,
+    InviteCreatedOut,
+    InviteOut,
+    MemberIn,
+    MemberOut,
+    RoleIn,
+    WorkspaceIn,
+    WorkspaceOut,
+    WorkspacePatch,
+)
+from orkesteri.workspaces import actions
+from orkesteri.workspaces.access import get_member, get_workspace_for_user, memberships_of
+from orkesteri.workspaces.models import AuditEvent, Invite, Membership
+from orkesteri.workspaces.roles import Perm
+
+router = Router(tags=["workspaces"])
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def caller(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined, no-any-return]
+
+
+@router.get("", response=list[WorkspaceOut], summary="List your workspaces")
+@paginate(LimitOffsetPagination)
+def list_workspaces(request: HttpRequest) -> QuerySet[Membership]:
+    return memberships_of(caller(request)).order_by("workspace__name", "workspace_id")
+
+
+@router.post("", response={201: WorkspaceOut, **ERRORS}, summary="Create a workspace (you own it)")
+def create_workspace(request: HttpRequest, payload: WorkspaceIn) -> Status[Membership]:
+    ws = actions.create_workspace(
+        caller(request),
+        name=payload.name,
+        slug=payload.slug,
+        timezone_name=payload.timezone,
+        languages=payload.languages,
+        brand_color=payload.brand_color,
+    )
+    return Status(201, get_workspace_for_user(caller(request), pk=ws.pk))
+
+
+@router.get(
+    "/{int:workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Get a workspace"
+)
+def get_workspace(request: HttpRequest, workspace_id: int) -> Membership:
+    return get_workspace_for_user(caller(request), pk=workspace_id)
+
+
+@router.patch(
+    "/{int:workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Change settings"
+)
+def update_workspace(
+    request: HttpRequest, workspace_id: int, payload: WorkspacePatch
+) -> Membership:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.EDIT_SETTINGS)
+    values = payload.dict(exclude_unset=True)
+    nulls = sorted(k for k, v in values.items() if v is None)
+    if nulls:
+        raise actions.ActionError({nulls[0]: "This field may not be null."})
+    actions.update_workspace(caller(request), membership.workspace, **values)
+    return membership
+
+
+@router.delete(
+    "/{int:workspace_id}", response={204: None, **ERRORS}, summary="Delete a workspace (owner)"
+)
+def delete_workspace(request: HttpRequest, workspace_id: int) -> Status[None]:
+    membership = get_workspace_for_user(
+        caller(request), pk=workspace_id, perm=Perm.DELETE_WORKSPACE
+    )
+    actions.delete_workspace(caller(request), membership.workspace)
+    return Status(204, None)
+
+
+@router.get(
+    "/{int:workspace_id}/members", response={200: list[MemberOut], **ERRORS}, summary="List members"
+)
+@paginate(LimitOffsetPagination)
+def list_members(request: HttpRequest, workspace_id: int) -> QuerySet[Membership]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_MEMBERS)
+    return (
+        Membership.objects.filter(workspace=membership.workspace)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+@router.post(
+    "/{int:workspace_id}/members",
+    response={201: InviteCreatedOut, **ERRORS},
+    summary="Invite a member by email",
+    description="Creates an invitation and emails its one-time link; the person becomes a "
+    "member when they accept it.",
+)
+def invite_member(request: HttpRequest, workspace_id: int, payload: MemberIn) -> Status[Invite]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
+    invite, raw = actions.invite_member(membership, payload.email, payload.role)
+    invite.invite_url = actions.invite_url(raw)  # type: ignore[attr-defined]
+    return Status(201, invite)
+
+
+@router.patch(
+    "/{int:workspace_id}/members/{int:member_id}",
+    response={200: MemberOut, **ERRORS},
+    summary="Change a member's role",
+)
+def change_role(
+    request: HttpRequest, workspace_id: int, member_id: int, payload: RoleIn
+) -> Membership:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_MEMBERS)
+    return actions.change_role(membership, get_member(membership, member_id), payload.role)
+
+
+@router.delete(
+    "/{int:workspace_id}/members/{int:member_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a member (or leave)",
+)
+def remove_member(request: HttpRequest, workspace_id: int, member_id: int) -> Status[None]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id)
+    actions.remove_member(membership, get_member(membership, member_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/{int:workspace_id}/invites",
+    response={200: list[InviteOut], **ERRORS},
+    summary="List invitations",
+)
+@paginate(LimitOffsetPagination)
+def list_invites(request: HttpRequest, workspace_id: int) -> QuerySet[Invite]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
+    return Invite.objects.filter(workspace=membership.workspace)
+
+
+@router.delete(
+    "/{int:workspace_id}/invites/{int:invite_id}",
+    response={204: None, **ERRORS},
+    summary="Withdraw an invitation",
+)
+def revoke_invite(request: HttpRequest, workspace_id: int, invite_id: int) -> Status[None]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
+    invite = get_object_or_404(Invite, workspace=membership.workspace, pk=invite_id)
+    actions.revoke_invite(membership, invite)
+    return Status(204, None)
+
+
+@router.get(
+    "/{int:workspace_id}/audit",
+    response={200: list[AuditEventOut], **ERRORS},
+    summary="Audit log: who changed what",
+)
+@paginate(LimitOffsetPagination)
+def audit_log(request: HttpRequest, workspace_id: int) -> QuerySet[AuditEvent]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_AUDIT)
+    return AuditEvent.objects.filter(workspace=membership.workspace)

@@ -1,0 +1,178 @@
+"""The `orkesteri` command.
+
+`up` prepares everything and supervises the web server and the worker; `web` and `worker`
+run one of them; every other command is a Django management command (`orkesteri migrate`,
+`orkesteri createowner`, `orkesteri api-token EMAIL`, `orkesteri shell`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+STOP_GRACE_S = 8.0  # SIGTERM to children, then SIGKILL: everything is gone within 10 s
+RESTART_LIMIT = 5  # crashes of one child within RESTART_WINDOW_S before `up` gives up
+RESTART_WINDOW_S = 60.0
+
+
+def django_setup() -> None:
+    from orkesteri import settings
+
+    settings.activate()
+    import django
+
+    django.setup()
+
+
+def manage(argv: Sequence[str]) -> int:
+    django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["orkesteri", *argv])
+    return 0
+
+
+def web(host: str, port: int) -> int:
+    """Become gunicorn (threads; the app is loaded once, then forked)."""
+    from orkesteri import settings
+
+    settings.activate()
+    argv = [
+        sys.executable, "-m", "gunicorn", "orkesteri.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--workers", str(settings.WEB_WORKERS),
+        "--threads", "4",
+        "--worker-class", "gthread",
+        "--graceful-timeout", "5",
+        "--timeout", "60",
+        "--access-logfile", "-",
+        "--log-level", "warning",
+        "--preload",
+    ]  # fmt: skip
+    os.execv(sys.executable, argv)
+
+
+def worker() -> int:
+    from django.conf import settings
+
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=settings.WORKER_THREADS, worker_type="thread")
+    return 0
+
+
+def prepare(demo: bool) -> None:
+    """Migrate, collect static files, create the first owner and the demo workspace."""
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("createowner", if_none=True)
+    if demo:
+        call_command("demo")
+
+
+class Supervisor:
+    """Runs the web server and the worker; restarts a crashed one; stops both on a signal."""
+
+    def __init__(self, commands: dict[str, list[str]], env: dict[str, str]) -> None:
+        self.commands = commands
+        self.env = env
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.crashes: dict[str, list[float]] = {name: [] for name in commands}
+        self.stopping = False
+
+    def start(self, name: str) -> None:
+        self.children[name] = subprocess.Popen(self.commands[name], env=self.env)
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        for name in self.commands:
+            self.start(name)
+        code = 0
+        while not self.stopping:
+            time.sleep(0.2)
+            for name, child in list(self.children.items()):
+                if child.poll() is None or self.stopping:
+                    continue
+                now = time.monotonic()
+                recent = [t for t in self.crashes[name] if now - t < RESTART_WINDOW_S] + [now]
+                self.crashes[name] = recent
+                if len(recent) > RESTART_LIMIT:
+                    print(f"orkesteri: {name} keeps exiting; stopping.", file=sys.stderr)
+                    self.stopping, code = True, 1
+                    break
+                print(
+                    f"orkesteri: {name} exited ({child.returncode}); restarting.", file=sys.stderr
+                )
+                self.start(name)
+        self.stop()
+        return code
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for child in self.children.values():
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def up(host: str, port: int, demo: bool) -> int:
+    from orkesteri import settings
+
+    prepare(demo)
+    me = [sys.executable, "-m", "orkesteri.cli"]
+    base_url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"
+    env = settings.child_env(ORKESTERI_BASE_URL=settings.env("ORKESTERI_BASE_URL", base_url))
+    print(f"Orkesteri is running on {base_url}  (Ctrl-C stops it)", flush=True)
+    return Supervisor(
+        {"web": [*me, "web", "--host", host, "--port", str(port)], "worker": [*me, "worker"]},
+        env,
+    ).run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="orkesteri", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    p_up = sub.add_parser("up", help="set up and run web server + worker")
+    p_up.add_argument("--host", default="127.0.0.1")
+    p_up.add_argument("--port", type=int, default=8000)
+    p_up.add_argument("--no-demo", action="store_true", help="do not load the demo workspace")
+    p_web = sub.add_parser("web", help="run the web server only")
+    p_web.add_argument("--host", default="127.0.0.1")
+    p_web.add_argument("--port", type=int, default=8000)
+    sub.add_parser("worker", help="run the background worker only")
+    if not argv or argv[0] not in {"up", "web", "worker", "-h", "--help"}:
+        if not argv:
+            parser.print_help()
+            print("\nOther commands: migrate, demo, createowner, api-token EMAIL, shell, …")
+            return 0
+        return manage([argv[0].replace("-", "_"), *argv[1:]])
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(args.host, args.port, demo=not args.no_demo)
+    if args.command == "web":
+        return web(args.host, args.port)
+    return worker()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

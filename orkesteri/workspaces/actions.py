@@ -1,0 +1,364 @@
+"""Every change to workspaces, members and invites goes through here and is audited."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from orkesteri.accounts.models import User, hash_token, normalize_email
+from orkesteri.accounts.tasks import send_email
+from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspace
+from orkesteri.workspaces.roles import Perm, Role, assignable_roles
+
+EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color")
+LANGUAGE_CODES = frozenset(LANG_INFO)
+
+
+class ActionError(Exception):
+    """Bad input or a forbidden state change; `errors` maps a field ('' = whole form) to text."""
+
+    def __init__(self, errors: dict[str, str] | str, status: int = 422) -> None:
+        self.errors = errors if isinstance(errors, dict) else {"": errors}
+        self.status = status
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+
+
+def record(
+    workspace: Workspace,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        workspace=workspace,
+        actor=actor,
+        actor_label=actor.email if actor else "system",
+        action=action,
+        target=target[:254],
+        changes=changes or {},
+    )
+
+
+# --- workspaces -------------------------------------------------------------------------
+
+
+def _clean_languages(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ActionError({"languages": _("Give a list of language codes like [“en”, “fi”].")})
+    codes = list(dict.fromkeys(v.strip().lower() for v in value if v.strip()))
+    unknown = [c for c in codes if c not in LANGUAGE_CODES]
+    if unknown:
+        raise ActionError(
+            {"languages": _("Unknown language code: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    return codes
+
+
+def _validate(workspace: Workspace, fields: list[str]) -> None:
+    try:
+        workspace.full_clean(
+            exclude=[f.name for f in Workspace._meta.fields if f.name not in fields]
+        )
+    except ValidationError as e:
+        raise ActionError({k: " ".join(v) for k, v in e.message_dict.items()}) from e
+
+
+def unique_slug(name: str) -> str:
+    base = (slugify(name)[:40].strip("-") or "workspace").lower()
+    slug, n = base, 2
+    while Workspace.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_workspace(
+    owner: User,
+    name: str,
+    slug: str | None = None,
+    timezone_name: str = "UTC",
+    languages: list[str] | None = None,
+    brand_color: str = "#4f46e5",
+) -> Workspace:
+    workspace = Workspace(
+        name=name.strip(),
+        slug=(slug or "").strip() or unique_slug(name),
+        timezone=timezone_name,
+        languages=_clean_languages(languages if languages is not None else ["en"]),
+        brand_color=brand_color,
+    )
+    _validate(workspace, [*EDITABLE_FIELDS])
+    try:
+        with transaction.atomic():
+            workspace.save()
+            Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+            record(workspace, owner, "workspace.created", workspace.name)
+    except IntegrityError as e:
+        raise ActionError({"slug": _("This slug is already taken.")}) from e
+    return workspace
+
+
+def update_workspace(actor: User, workspace: Workspace, **values: Any) -> Workspace:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ActionError({sorted(unknown)[0]: _("This field cannot be changed.")})
+    if "languages" in values:
+        values["languages"] = _clean_languages(values["languages"])
+    if isinstance(values.get("name"), str):
+        values["name"] = values["name"].strip()
+    changes = {
+        k: [getattr(workspace, k), v] for k, v in values.items() if getattr(workspace, k) != v
+    }
+    if not changes:
+        return workspace
+    for field, (_old, new) in changes.items():
+        setattr(workspace, field, new)
+    _validate(workspace, list(changes))
+    try:
+        with transaction.atomic():
+            workspace.save(update_fields=[*changes, "updated_at"])
+            record(workspace, actor, "workspace.updated", workspace.name, changes)
+    except IntegrityError as e:
+        workspace.refresh_from_db()
+        raise ActionError({"slug": _("This slug is already taken.")}) from e
+    return workspace
+
+
+def delete_workspace(actor: User, workspace: Workspace) -> None:
+    with transaction.atomic():
+        if workspace.logo:
+            workspace.logo.delete(save=False)
+        workspace.delete()
+
+
+def read_logo(data: bytes) -> bytes:
+    """Check an uploaded logo and re-encode it as PNG (drops EXIF/GPS and anything hidden)."""
+    if len(data) > settings.LOGO_MAX_BYTES:
+        limit = settings.LOGO_MAX_BYTES // (1024 * 1024)
+        raise ActionError({"logo": _("The logo is larger than %(mb)s MB.") % {"mb": limit}})
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format
+            width, height = probe.size
+            if kind not in {"PNG", "JPEG", "WEBP", "GIF"}:
+                raise ActionError({"logo": _("Upload a PNG, JPEG, WebP or GIF image.")})
+            if width * height > settings.LOGO_MAX_PIXELS:
+                raise ActionError(
+                    {
+                        "logo": _("The logo is %(w)s×%(h)s pixels; 4096×4096 is the most.")
+                        % {"w": width, "h": height}
+                    }
+                )
+            probe.load()
+            image = probe.convert("RGBA")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+        raise ActionError({"logo": _("This file is not an image we can read.")}) from e
+    image.thumbnail((512, 512))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def set_logo(actor: User, workspace: Workspace, data: bytes) -> Workspace:
+    png = read_logo(data)
+    old = workspace.logo.name if workspace.logo else ""
+    with transaction.atomic():
+        workspace.logo.save("logo.png", ContentFile(png), save=False)
+        workspace.save(update_fields=["logo", "updated_at"])
+        record(workspace, actor, "workspace.logo_changed", workspace.name)
+    if old:
+        workspace.logo.storage.delete(old)
+    return workspace
+
+
+def remove_logo(actor: User, workspace: Workspace) -> Workspace:
+    if workspace.logo:
+        workspace.logo.delete(save=False)
+        workspace.save(update_fields=["logo", "updated_at"])
+        record(workspace, actor, "workspace.logo_removed", workspace.name)
+    return workspace
+
+
+# --- members and invites ----------------------------------------------------------------
+
+
+def _check_can_assign(actor: Membership, role: str) -> None:
+    if role not in Role.values:
+        raise ActionError(
+            {"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}}
+        )
+    if role not in assignable_roles(actor.role):
+        raise PermissionDenied(_("Your role cannot give the role “%(role)s”.") % {"role": role})
+
+
+def _check_can_touch(actor: Membership, member: Membership) -> None:
+    if not actor.can(Perm.MANAGE_MEMBERS) and actor.pk != member.pk:
+        raise PermissionDenied(_("Your role cannot manage members."))
+    if member.role == Role.OWNER and actor.pk != member.pk and not actor.can(Perm.GRANT_OWNER):
+        raise PermissionDenied(_("Only an owner can change another owner."))
+
+
+def _check_not_last_owner(member: Membership) -> None:
+    if member.role != Role.OWNER:
+        return
+    owners = Membership.objects.select_for_update().filter(
+        workspace_id=member.workspace_id, role=Role.OWNER
+    )
+    if len(owners) <= 1:
+        raise ActionError(
+            _("A workspace needs at least one owner; make someone else owner first."), status=409
+        )
+
+
+def invite_url(raw_token: str) -> str:
+    return settings.BASE_URL + reverse("accept_invite", args=[raw_token])
+
+
+def invite_member(actor: Membership, email: str, role: str) -> tuple[Invite, str]:
+    """Create an invitation and queue its email; returns it with the one-time link token."""
+    if not actor.can(Perm.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Your role cannot invite members."))
+    email = normalize_email(email or "")
+    try:
+        validate_email(email)
+    except ValidationError as e:
+        raise ActionError({"email": _("Enter a valid email address.")}) from e
+    _check_can_assign(actor, role)
+    workspace = actor.workspace
+    if Membership.objects.filter(workspace=workspace, user__email=email).exists():
+        raise ActionError({"email": _("%(email)s is already a member.") % {"email": email}}, 409)
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # A new invitation replaces any earlier one still pending for the same address.
+        Invite.objects.filter(
+            workspace=workspace, email=email, accepted_at=None, revoked_at=None
+        ).update(revoked_at=now)
+        invite = Invite.objects.create(
+            workspace=workspace,
+            email=email,
+            role=role,
+            token_hash=hash_token(raw),
+            invited_by=actor.user,
+            expires_at=now + timedelta(days=settings.INVITE_TTL_DAYS),
+        )
+        record(workspace, actor.user, "member.invited", email, {"role": [None, role]})
+        subject = _("%(name)s invites you to %(workspace)s on Orkesteri") % {
+            "name": actor.user.get_full_name(),
+            "workspace": workspace.name,
+        }
+        body = _(
+            "%(name)s invited you to the workspace “%(workspace)s” as %(role)s.\n\n"
+            "Accept the invitation: %(url)s\n\nThe link works once and expires on %(expires)s UTC."
+        ) % {
+            "name": actor.user.get_full_name(),
+            "workspace": workspace.name,
+            "role": Role(role).label,
+            "url": invite_url(raw),
+            "expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
+        }
+        transaction.on_commit(lambda: send_email(email, subject, body))
+    return invite, raw
+
+
+class InviteError(ActionError):
+    pass
+
+
+def find_invite(raw_token: str) -> Invite:
+    invite = (
+        Invite.objects.select_related("workspace").filter(token_hash=hash_token(raw_token)).first()
+    )
+    if invite is None:
+        raise InviteError(_("This invitation link is not valid. Ask for a new one."), status=404)
+    if invite.accepted_at:
+        raise InviteError(_("This invitation has already been used."), status=410)
+    if invite.revoked_at:
+        raise InviteError(_("This invitation was withdrawn. Ask for a new one."), status=410)
+    if invite.expires_at <= timezone.now():
+        raise InviteError(_("This invitation has expired. Ask for a new one."), status=410)
+    return invite
+
+
+def accept_invite(user: User, raw_token: str) -> Membership:
+    with transaction.atomic():
+        invite = find_invite(raw_token)
+        if normalize_email(user.email) != invite.email:
+            raise InviteError(
+                _("This invitation is for %(email)s; sign in with that address.")
+                % {"email": invite.email},
+                status=403,
+            )
+        # Conditional update: of two simultaneous accepts, exactly one wins.
+        claimed = Invite.objects.filter(pk=invite.pk, accepted_at=None, revoked_at=None).update(
+            accepted_at=timezone.now(), accepted_by=user
+        )
+        if claimed != 1:
+            raise InviteError(_("This invitation has already been used."), status=410)
+        membership, created = Membership.objects.get_or_create(
+            workspace=invite.workspace, user=user, defaults={"role": invite.role}
+        )
+        if created:
+            record(
+                invite.workspace, user, "member.joined", user.email, {"role": [None, invite.role]}
+            )
+    return membership
+
+
+def revoke_invite(actor: Membership, invite: Invite) -> None:
+    if not actor.can(Perm.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Your role cannot manage invitations."))
+    changed = Invite.objects.filter(pk=invite.pk, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if changed:
+        record(actor.workspace, actor.user, "member.invite_revoked", invite.email)
+
+
+def change_role(actor: Membership, member: Membership, role: str) -> Membership:
+    _check_can_touch(actor, member)
+    if not actor.can(Perm.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Your role cannot change roles."))
+    _check_can_assign(actor, role)
+    if role == member.role:
+        return member
+    with transaction.atomic():
+        if role != Role.OWNER:
+            _check_not_last_owner(member)
+        old = member.role
+        Membership.objects.filter(pk=member.pk).update(role=role)
+        member.role = role
+        record(
+            member.workspace,
+            actor.user,
+            "member.role_changed",
+            member.user.email,
+            {"role": [old, role]},
+        )
+    return member
+
+
+def remove_member(actor: Membership, member: Membership) -> None:
+    """Remove a member; any member may also remove themselves (leave), except the last owner."""
+    _check_can_touch(actor, member)
+    with transaction.atomic():
+        _check_not_last_owner(member)
+        member.delete()
+        action = "member.left" if actor.pk == member.pk else "member.removed"
+        record(
+            actor.workspace, actor.user, action, member.user.email, {"role": [member.role, None]}
+        )
