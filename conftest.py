@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from orkesteri.accounts.actions import create_token
 from orkesteri.accounts.models import User
+from orkesteri.testing import PASSWORD, api_client, logged_in, make_user
 from orkesteri.workspaces.actions import create_workspace
 from orkesteri.workspaces.models import Membership, Workspace
 from orkesteri.workspaces.roles import Role
@@ -21,11 +21,7 @@ from orkesteri.workspaces.roles import Role
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must allow it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(email: str, name: str = "") -> User:
-    return User.objects.create_user(email=email, password=PASSWORD, name=name)
+__all__ = ["PASSWORD", "api_client", "logged_in", "make_user"]
 
 
 @pytest.fixture
@@ -65,20 +61,9 @@ def member_of_role(acme: Workspace) -> Callable[[str], User]:
     return make
 
 
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def alice_client(alice: User) -> Client:
     return logged_in(alice)
-
-
-def api_client(user: User) -> Client:
-    _token, raw = create_token(user, "tests")
-    return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
 @pytest.fixture

@@ -140,7 +140,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- queue ------------------------------------------------------------------------------
 REDIS_URL = env("ORKESTERI_REDIS_URL")
-HUEY_NAME = "orkesteri-test" if TESTING else "orkesteri"
+HUEY_NAME = env("ORKESTERI_QUEUE_NAME") or ("orkesteri-test" if TESTING else "orkesteri")
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

@@ -23,7 +23,7 @@ from orkesteri.workspaces.forms import (
     RoleForm,
     WorkspaceForm,
 )
-from orkesteri.workspaces.models import Invite, Membership
+from orkesteri.workspaces.models import Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Perm, assignable_roles
 
 SECTIONS = ("calendar", "compose", "inbox", "analytics", "competitors", "planning", "reports")
@@ -114,9 +114,10 @@ def workspace_settings(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace)
     ws = membership.workspace
     can_edit = membership.can(Perm.EDIT_SETTINGS)
-    form = (
-        WorkspaceForm(request.POST or None, instance=ws) if can_edit else WorkspaceForm(instance=ws)
-    )
+    # A ModelForm writes cleaned values into its instance; give it a copy so the action
+    # below still sees the old values and records what changed.
+    draft = Workspace.objects.get(pk=ws.pk)
+    form = WorkspaceForm((request.POST or None) if can_edit else None, instance=draft)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("Your role cannot change workspace settings."))
@@ -130,7 +131,6 @@ def workspace_settings(request: HttpRequest, workspace: str) -> HttpResponse:
             else:
                 messages.success(request, _("Settings saved."))
                 return redirect("workspace_settings", workspace=ws.slug)
-        ws.refresh_from_db()
     return render(
         request,
         "workspaces/settings.html",
