@@ -38,11 +38,21 @@ def manage(argv: Sequence[str]) -> int:
     return 0
 
 
+def base_url(host: str, port: int) -> str:
+    from orkesteri import settings
+
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+    return settings.env("ORKESTERI_BASE_URL") or f"http://{shown}:{port}"
+
+
 def web(host: str, port: int) -> int:
     """Become gunicorn (threads; the app is loaded once, then forked)."""
     from orkesteri import settings
 
-    settings.activate()
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     argv = [
         sys.executable, "-m", "gunicorn", "orkesteri.wsgi:application",
         "--bind", f"{host}:{port}",
@@ -55,7 +65,7 @@ def web(host: str, port: int) -> int:
         "--log-level", "warning",
         "--preload",
     ]  # fmt: skip
-    os.execv(sys.executable, argv)
+    os.execve(sys.executable, argv, settings.child_env(ORKESTERI_BASE_URL=base_url(host, port)))
 
 
 def worker() -> int:
@@ -69,15 +79,19 @@ def worker() -> int:
 
 
 def prepare(demo: bool) -> None:
-    """Migrate, collect static files, create the first owner and the demo workspace."""
+    """Migrate, create the first owner and the demo workspace."""
+    from orkesteri import settings
+
     django_setup()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("createowner", if_none=True)
-    if demo:
+    # Once per installation: a user who deleted the demo workspace does not get it back.
+    marker = settings.DATA_DIR / "demo-loaded"
+    if demo and not marker.exists():
         call_command("demo")
+        marker.touch()
 
 
 class Supervisor:
@@ -139,9 +153,9 @@ def up(host: str, port: int, demo: bool) -> int:
 
     prepare(demo)
     me = [sys.executable, "-m", "orkesteri.cli"]
-    base_url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"
-    env = settings.child_env(ORKESTERI_BASE_URL=settings.env("ORKESTERI_BASE_URL", base_url))
-    print(f"Orkesteri is running on {base_url}  (Ctrl-C stops it)", flush=True)
+    url = base_url(host, port)
+    env = settings.child_env(ORKESTERI_BASE_URL=url)
+    print(f"Orkesteri is running on {url}  (Ctrl-C stops it)", flush=True)
     return Supervisor(
         {"web": [*me, "web", "--host", host, "--port", str(port)], "worker": [*me, "worker"]},
         env,

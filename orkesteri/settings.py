@@ -67,6 +67,11 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in env("ORKESTERI_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()
 ]
 BASE_URL = env("ORKESTERI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if env_flag("ORKESTERI_BEHIND_PROXY"):
+    # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto/-Host, so
+    # links in emails (password reset) start with https:// and the public host name.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -145,3 +145,26 @@ def test_unauthenticated_requests_get_401(acme: Workspace) -> None:
     r = Client().get("/api/v1/workspaces")
     assert r.status_code == 401
     assert "Bearer" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/workspaces/abc", "workspace_id"),
+        ("/api/v1/workspaces/99999999999999999999999", "workspace_id"),
+        ("/api/v1/workspaces/0/members", "workspace_id"),
+    ],
+)
+def test_bad_ids_are_422_json(alice_api: Client, path: str, field: str) -> None:
+    r = alice_api.get(path)
+    assert r.status_code == 422
+    assert fields(r) == [field]
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"text"', '{"logo": "x.png"}'])
+def test_a_body_that_is_not_the_schema_is_refused(
+    acme: Workspace, alice_api: Client, body: str
+) -> None:
+    r = alice_api.patch(f"/api/v1/workspaces/{acme.pk}", body, content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["detail"]

@@ -145,3 +145,14 @@ def test_two_simultaneous_accepts_make_one_membership(acme: Workspace, alice: Us
     assert results.count("ok") == 1, results
     assert Membership.objects.filter(workspace=acme, user=dave).count() == 1
     assert AuditEvent.objects.filter(action="member.joined").count() == 1
+
+
+def test_a_withdrawn_invite_is_not_emailed(
+    owner: Membership, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as queued:
+        invite, _raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
+    actions.revoke_invite(owner, invite)
+    for callback in queued:  # the worker gets to it only now
+        callback()
+    assert mail.outbox == []

@@ -238,3 +238,12 @@ def test_the_last_owner_cannot_leave_or_be_demoted(acme: Workspace, alice: User)
     r = js(client, "patch", f"/api/v1/workspaces/{acme.pk}/members/{mine.pk}", {"role": "manager"})
     assert r.status_code == 409
     assert Membership.objects.get(pk=mine.pk).role == "owner"
+
+
+def test_a_client_can_leave_from_the_settings_page(scene_for: Callable[[str], Scene]) -> None:
+    scene = scene_for("client")
+    mine = Membership.objects.get(workspace=scene.ws, user=scene.actor)
+    page = scene.web.get(f"{scene.base}/settings/").content.decode()
+    assert f"/settings/members/{mine.pk}/remove/" in page
+    assert scene.web.post(f"{scene.base}/settings/members/{mine.pk}/remove/").status_code == 302
+    assert not Membership.objects.filter(pk=mine.pk).exists()

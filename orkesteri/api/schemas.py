@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.urls import reverse
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
+from pydantic import ConfigDict
 
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Role
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+# Database ids are positive 64-bit integers; a larger number is a 422, not a driver error.
+ObjectId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class FieldError(Schema):
@@ -23,7 +26,13 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
-class WorkspaceIn(Schema):
+class InputSchema(Schema):
+    """Request bodies: an unknown field is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     slug: str | None = Field(None, pattern=SLUG_PATTERN, max_length=50)
     timezone: str = Field("UTC", max_length=64, description="IANA zone, e.g. Europe/Helsinki")
@@ -31,7 +40,7 @@ class WorkspaceIn(Schema):
     brand_color: str = Field("#4f46e5", pattern=COLOUR_PATTERN)
 
 
-class WorkspacePatch(Schema):
+class WorkspacePatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     slug: str | None = Field(None, pattern=SLUG_PATTERN, max_length=50)
     timezone: str | None = Field(None, max_length=64)
@@ -97,12 +106,12 @@ class MemberOut(Schema):
     joined_at: datetime = Field(alias="created_at")
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     email: str = Field(max_length=254, description="Who to invite; they get an email with a link.")
     role: Role = Role.EDITOR
 
 
-class RoleIn(Schema):
+class RoleIn(InputSchema):
     role: Role
 
 

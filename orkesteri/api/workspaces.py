@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -14,6 +12,7 @@ from orkesteri.api.schemas import (
     InviteOut,
     MemberIn,
     MemberOut,
+    ObjectId,
     RoleIn,
     WorkspaceIn,
     WorkspaceOut,
@@ -58,18 +57,14 @@ def create_workspace(request: HttpRequest, payload: WorkspaceIn) -> Status[Membe
     return Status(201, get_workspace_for_user(caller(request), pk=ws.pk))
 
 
-@router.get(
-    "/{int:workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Get a workspace"
-)
-def get_workspace(request: HttpRequest, workspace_id: int) -> Membership:
+@router.get("/{workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Get a workspace")
+def get_workspace(request: HttpRequest, workspace_id: ObjectId) -> Membership:
     return get_workspace_for_user(caller(request), pk=workspace_id)
 
 
-@router.patch(
-    "/{int:workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Change settings"
-)
+@router.patch("/{workspace_id}", response={200: WorkspaceOut, **ERRORS}, summary="Change settings")
 def update_workspace(
-    request: HttpRequest, workspace_id: int, payload: WorkspacePatch
+    request: HttpRequest, workspace_id: ObjectId, payload: WorkspacePatch
 ) -> Membership:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.EDIT_SETTINGS)
     values = payload.dict(exclude_unset=True)
@@ -81,9 +76,9 @@ def update_workspace(
 
 
 @router.delete(
-    "/{int:workspace_id}", response={204: None, **ERRORS}, summary="Delete a workspace (owner)"
+    "/{workspace_id}", response={204: None, **ERRORS}, summary="Delete a workspace (owner)"
 )
-def delete_workspace(request: HttpRequest, workspace_id: int) -> Status[None]:
+def delete_workspace(request: HttpRequest, workspace_id: ObjectId) -> Status[None]:
     membership = get_workspace_for_user(
         caller(request), pk=workspace_id, perm=Perm.DELETE_WORKSPACE
     )
@@ -92,10 +87,10 @@ def delete_workspace(request: HttpRequest, workspace_id: int) -> Status[None]:
 
 
 @router.get(
-    "/{int:workspace_id}/members", response={200: list[MemberOut], **ERRORS}, summary="List members"
+    "/{workspace_id}/members", response={200: list[MemberOut], **ERRORS}, summary="List members"
 )
 @paginate(LimitOffsetPagination)
-def list_members(request: HttpRequest, workspace_id: int) -> QuerySet[Membership]:
+def list_members(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Membership]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_MEMBERS)
     return (
         Membership.objects.filter(workspace=membership.workspace)
@@ -105,13 +100,15 @@ def list_members(request: HttpRequest, workspace_id: int) -> QuerySet[Membership
 
 
 @router.post(
-    "/{int:workspace_id}/members",
+    "/{workspace_id}/members",
     response={201: InviteCreatedOut, **ERRORS},
     summary="Invite a member by email",
     description="Creates an invitation and emails its one-time link; the person becomes a "
     "member when they accept it.",
 )
-def invite_member(request: HttpRequest, workspace_id: int, payload: MemberIn) -> Status[Invite]:
+def invite_member(
+    request: HttpRequest, workspace_id: ObjectId, payload: MemberIn
+) -> Status[Invite]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
     invite, raw = actions.invite_member(membership, payload.email, payload.role)
     invite.invite_url = actions.invite_url(raw)  # type: ignore[attr-defined]
@@ -119,45 +116,49 @@ def invite_member(request: HttpRequest, workspace_id: int, payload: MemberIn) ->
 
 
 @router.patch(
-    "/{int:workspace_id}/members/{int:member_id}",
+    "/{workspace_id}/members/{member_id}",
     response={200: MemberOut, **ERRORS},
     summary="Change a member's role",
 )
 def change_role(
-    request: HttpRequest, workspace_id: int, member_id: int, payload: RoleIn
+    request: HttpRequest, workspace_id: ObjectId, member_id: ObjectId, payload: RoleIn
 ) -> Membership:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_MEMBERS)
     return actions.change_role(membership, get_member(membership, member_id), payload.role)
 
 
 @router.delete(
-    "/{int:workspace_id}/members/{int:member_id}",
+    "/{workspace_id}/members/{member_id}",
     response={204: None, **ERRORS},
     summary="Remove a member (or leave)",
 )
-def remove_member(request: HttpRequest, workspace_id: int, member_id: int) -> Status[None]:
+def remove_member(
+    request: HttpRequest, workspace_id: ObjectId, member_id: ObjectId
+) -> Status[None]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id)
     actions.remove_member(membership, get_member(membership, member_id))
     return Status(204, None)
 
 
 @router.get(
-    "/{int:workspace_id}/invites",
+    "/{workspace_id}/invites",
     response={200: list[InviteOut], **ERRORS},
     summary="List invitations",
 )
 @paginate(LimitOffsetPagination)
-def list_invites(request: HttpRequest, workspace_id: int) -> QuerySet[Invite]:
+def list_invites(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Invite]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
     return Invite.objects.filter(workspace=membership.workspace)
 
 
 @router.delete(
-    "/{int:workspace_id}/invites/{int:invite_id}",
+    "/{workspace_id}/invites/{invite_id}",
     response={204: None, **ERRORS},
     summary="Withdraw an invitation",
 )
-def revoke_invite(request: HttpRequest, workspace_id: int, invite_id: int) -> Status[None]:
+def revoke_invite(
+    request: HttpRequest, workspace_id: ObjectId, invite_id: ObjectId
+) -> Status[None]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
     invite = get_object_or_404(Invite, workspace=membership.workspace, pk=invite_id)
     actions.revoke_invite(membership, invite)
@@ -165,11 +166,11 @@ def revoke_invite(request: HttpRequest, workspace_id: int, invite_id: int) -> St
 
 
 @router.get(
-    "/{int:workspace_id}/audit",
+    "/{workspace_id}/audit",
     response={200: list[AuditEventOut], **ERRORS},
     summary="Audit log: who changed what",
 )
 @paginate(LimitOffsetPagination)
-def audit_log(request: HttpRequest, workspace_id: int) -> QuerySet[AuditEvent]:
+def audit_log(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[AuditEvent]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_AUDIT)
     return AuditEvent.objects.filter(workspace=membership.workspace)

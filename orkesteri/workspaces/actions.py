@@ -14,15 +14,15 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from orkesteri.accounts.models import User, hash_token, normalize_email
-from orkesteri.accounts.tasks import send_email
 from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Perm, Role, assignable_roles
+from orkesteri.workspaces.tasks import send_invite_email
 
 EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color")
 LANGUAGE_CODES = frozenset(LANG_INFO)
@@ -257,21 +257,8 @@ def invite_member(actor: Membership, email: str, role: str) -> tuple[Invite, str
             expires_at=now + timedelta(days=settings.INVITE_TTL_DAYS),
         )
         record(workspace, actor.user, "member.invited", email, {"role": [None, role]})
-        subject = _("%(name)s invites you to %(workspace)s on Orkesteri") % {
-            "name": actor.user.get_full_name(),
-            "workspace": workspace.name,
-        }
-        body = _(
-            "%(name)s invited you to the workspace “%(workspace)s” as %(role)s.\n\n"
-            "Accept the invitation: %(url)s\n\nThe link works once and expires on %(expires)s UTC."
-        ) % {
-            "name": actor.user.get_full_name(),
-            "workspace": workspace.name,
-            "role": Role(role).label,
-            "url": invite_url(raw),
-            "expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
-        }
-        transaction.on_commit(lambda: send_email(email, subject, body))
+        url, language = invite_url(raw), translation.get_language() or "en"
+        transaction.on_commit(lambda: send_invite_email(invite.pk, url, language))
     return invite, raw
 
 
