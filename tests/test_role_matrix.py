@@ -89,6 +89,14 @@ def settings_form(s: Scene, **changes: str) -> dict[str, Any]:
     return {**form, **changes}
 
 
+def give_role(role: str) -> Action:
+    return Action(
+        web=lambda s: s.web.post(f"{s.base}/settings/members/{s.target.pk}/role/", {"role": role}),
+        api=lambda s: js(s.api, "patch", f"{s.api_base}/members/{s.target.pk}", {"role": role}),
+        done=lambda s: Membership.objects.get(pk=s.target.pk).role == role,
+    )
+
+
 ACTIONS: dict[str, Action] = {
     "view_overview": Action(
         web=lambda s: s.web.get(s.base + "/"),
@@ -124,13 +132,7 @@ ACTIONS: dict[str, Action] = {
         ),
         done=lambda s: Invite.objects.filter(email="new@example.com").exists(),
     ),
-    "change_role": Action(
-        web=lambda s: s.web.post(
-            f"{s.base}/settings/members/{s.target.pk}/role/", {"role": "editor"}
-        ),
-        api=lambda s: js(s.api, "patch", f"{s.api_base}/members/{s.target.pk}", {"role": "editor"}),
-        done=lambda s: Membership.objects.get(pk=s.target.pk).role == "editor",
-    ),
+    "change_role": give_role("editor"),
     "remove_member": Action(
         web=lambda s: s.web.post(f"{s.base}/settings/members/{s.target.pk}/remove/"),
         api=lambda s: s.api.delete(f"{s.api_base}/members/{s.target.pk}"),
@@ -146,13 +148,7 @@ ACTIONS: dict[str, Action] = {
         api=lambda s: s.api.get(s.api_base + "/audit"),
         done=lambda s: True,
     ),
-    "grant_owner": Action(
-        web=lambda s: s.web.post(
-            f"{s.base}/settings/members/{s.target.pk}/role/", {"role": "owner"}
-        ),
-        api=lambda s: js(s.api, "patch", f"{s.api_base}/members/{s.target.pk}", {"role": "owner"}),
-        done=lambda s: Membership.objects.get(pk=s.target.pk).role == "owner",
-    ),
+    "grant_owner": give_role("owner"),
     "delete_workspace": Action(
         web=lambda s: s.web.post(s.base + "/settings/delete/", {"confirm": s.ws.name}),
         api=lambda s: s.api.delete(s.api_base),
