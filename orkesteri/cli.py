@@ -57,13 +57,12 @@ def web(host: str, port: int) -> int:
         sys.executable, "-m", "gunicorn", "orkesteri.wsgi:application",
         "--bind", f"{host}:{port}",
         "--workers", str(settings.WEB_WORKERS),
-        "--threads", "4",
+        "--threads", str(settings.WEB_THREADS),
         "--worker-class", "gthread",
         "--graceful-timeout", "5",
         "--timeout", "60",
         "--access-logfile", "-",
         "--log-level", "warning",
-        "--preload",
     ]  # fmt: skip
     os.execve(sys.executable, argv, settings.child_env(ORKESTERI_BASE_URL=base_url(host, port)))
 
@@ -151,8 +150,11 @@ class Supervisor:
 def up(host: str, port: int, demo: bool) -> int:
     from orkesteri import settings
 
-    prepare(demo)
     me = [sys.executable, "-m", "orkesteri.cli"]
+    # Preparing in a child keeps Django out of the supervisor's memory.
+    prepared = subprocess.run([*me, "prepare", *([] if demo else ["--no-demo"])], check=False)
+    if prepared.returncode != 0:
+        return prepared.returncode
     url = base_url(host, port)
     env = settings.child_env(ORKESTERI_BASE_URL=url)
     print(f"Orkesteri is running on {url}  (Ctrl-C stops it)", flush=True)
@@ -174,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_web.add_argument("--host", default="127.0.0.1")
     p_web.add_argument("--port", type=int, default=8000)
     sub.add_parser("worker", help="run the background worker only")
-    if not argv or argv[0] not in {"up", "web", "worker", "-h", "--help"}:
+    p_prepare = sub.add_parser("prepare", help="migrate, create the first owner, load the demo")
+    p_prepare.add_argument("--no-demo", action="store_true")
+    if not argv or argv[0] not in {"up", "web", "worker", "prepare", "-h", "--help"}:
         if not argv:
             parser.print_help()
             print("\nOther commands: migrate, demo, createowner, api-token EMAIL, shell, …")
@@ -185,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return up(args.host, args.port, demo=not args.no_demo)
     if args.command == "web":
         return web(args.host, args.port)
+    if args.command == "prepare":
+        prepare(demo=not args.no_demo)
+        return 0
     return worker()
 
 

@@ -163,7 +163,9 @@ else:
         "utc": True,
     }
 WORKER_THREADS = int(env("ORKESTERI_WORKER_THREADS", "4"))
-WEB_WORKERS = int(env("ORKESTERI_WEB_WORKERS", "2"))
+# One web process with threads keeps a laptop install small; raise both on a server.
+WEB_WORKERS = int(env("ORKESTERI_WEB_WORKERS", "1"))
+WEB_THREADS = int(env("ORKESTERI_WEB_THREADS", "8"))
 
 # --- accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

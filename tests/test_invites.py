@@ -35,9 +35,11 @@ def test_inviting_sends_an_email_with_a_working_link(
     client = logged_in(owner.user)
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(
-            "/w/acme/settings/members/", {"email": "dave@example.com", "role": "editor"}
+            "/w/acme/settings/members/",
+            {"email": "dave@example.com", "role": "editor"},
+            follow=True,
         )
-    assert r.status_code == 200
+    assert r.redirect_chain == [("/w/acme/settings/members/", 302)]
     assert "Invitation sent to dave@example.com" in r.content.decode()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -46,9 +48,13 @@ def test_inviting_sends_an_email_with_a_working_link(
     match = re.search(r"http://[^\s]+/invite/([\w-]+)/", str(message.body))
     assert match, message.body
     assert match.group(0) in r.content.decode(), "the inviter sees the same link to share"
+    assert match.group(0).startswith("http://testserver/"), "the address the inviter uses"
     page = Client().get(link_path(match.group(1)))
     assert page.status_code == 200
     assert "dave@example.com" in page.content.decode()
+    reloaded = client.get("/w/acme/settings/members/").content.decode()
+    assert match.group(0) not in reloaded, "the link is shown once"
+    assert Invite.objects.filter(email="dave@example.com").count() == 1
 
 
 def test_a_new_person_signs_up_through_the_invite(owner: Membership) -> None:

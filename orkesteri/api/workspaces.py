@@ -110,8 +110,9 @@ def invite_member(
     request: HttpRequest, workspace_id: ObjectId, payload: MemberIn
 ) -> Status[Invite]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
-    invite, raw = actions.invite_member(membership, payload.email, payload.role)
-    invite.invite_url = actions.invite_url(raw)  # type: ignore[attr-defined]
+    base = request.build_absolute_uri("/")
+    invite, raw = actions.invite_member(membership, payload.email, payload.role, base)
+    invite.invite_url = actions.invite_url(raw, base)  # type: ignore[attr-defined]
     return Status(201, invite)
 
 

@@ -224,11 +224,14 @@ def _check_not_last_owner(member: Membership) -> None:
         )
 
 
-def invite_url(raw_token: str) -> str:
-    return settings.BASE_URL + reverse("accept_invite", args=[raw_token])
+def invite_url(raw_token: str, base_url: str = "") -> str:
+    """The link to accept an invitation, on the address the inviter uses (else BASE_URL)."""
+    return (base_url or settings.BASE_URL).rstrip("/") + reverse("accept_invite", args=[raw_token])
 
 
-def invite_member(actor: Membership, email: str, role: str) -> tuple[Invite, str]:
+def invite_member(
+    actor: Membership, email: str, role: str, base_url: str = ""
+) -> tuple[Invite, str]:
     """Create an invitation and queue its email; returns it with the one-time link token."""
     if not actor.can(Perm.MANAGE_MEMBERS):
         raise PermissionDenied(_("Your role cannot invite members."))
@@ -257,7 +260,7 @@ def invite_member(actor: Membership, email: str, role: str) -> tuple[Invite, str
             expires_at=now + timedelta(days=settings.INVITE_TTL_DAYS),
         )
         record(workspace, actor.user, "member.invited", email, {"role": [None, role]})
-        url, language = invite_url(raw), translation.get_language() or "en"
+        url, language = invite_url(raw, base_url), translation.get_language() or "en"
         transaction.on_commit(lambda: send_invite_email(invite.pk, url, language))
     return invite, raw
 

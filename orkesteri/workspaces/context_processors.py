@@ -10,10 +10,14 @@ from orkesteri.workspaces.roles import Perm
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     """The workspace switcher and the current workspace, for the base layout."""
-    membership = getattr(request, "membership", None)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    membership = getattr(request, "membership", None)
+    if membership is None and hasattr(request, "session"):
+        # Pages outside a workspace (the list, account pages) keep the last one's navigation.
+        last = request.session.get("last_workspace")
+        membership = memberships_of(user).filter(workspace__slug=last).first() if last else None
     return {
         "membership": membership,
         "current_workspace": membership.workspace if membership else None,

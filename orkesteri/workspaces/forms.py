@@ -10,10 +10,17 @@ from orkesteri.lib.dates import timezone_names
 from orkesteri.workspaces.models import Workspace
 from orkesteri.workspaces.roles import Role
 
+# The languages offered as checkboxes; the API accepts any code Django knows.
+COMMON_LANGUAGES = (
+    "en", "fi", "sv", "ru", "uk", "et", "lv", "lt", "pl", "de", "fr", "es", "it", "pt", "nl",
+    "da", "nb", "tr", "ar", "ja", "zh-hans",
+)  # fmt: skip
+BRAND_COLOURS = ("#4f46e5", "#0e7490", "#b45309", "#be123c", "#15803d", "#7c3aed", "#c2410c")
 
-def language_choices() -> list[tuple[str, str]]:
-    named = ((code, info.get("name")) for code, info in LANG_INFO.items() if "name" in info)
-    return sorted(((code, f"{name} ({code})") for code, name in named), key=lambda c: c[1])
+
+def language_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
+    codes = list(COMMON_LANGUAGES) + [c for c in extra or [] if c not in COMMON_LANGUAGES]
+    return [(c, f"{LANG_INFO[c]['name_local']} ({c})") for c in codes if c in LANG_INFO]
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -30,8 +37,8 @@ class WorkspaceForm(forms.ModelForm):
         label=_("Languages"),
         choices=language_choices,
         initial=["en"],
-        help_text=_("The languages this brand posts in. Hold Ctrl (⌘ on a Mac) to pick several."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("The languages this brand posts in."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkgrid"}),
     )
 
     class Meta:
@@ -46,6 +53,14 @@ class WorkspaceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        languages = self.fields["languages"]
+        assert isinstance(languages, forms.MultipleChoiceField)
+        languages.choices = language_choices(self.instance.languages if self.instance.pk else [])
+        if not self.instance.pk:
+            # A different colour per new workspace, so the switcher's dots tell them apart.
+            self.initial.setdefault(
+                "brand_color", BRAND_COLOURS[Workspace.objects.count() % len(BRAND_COLOURS)]
+            )
 
 
 class LogoForm(forms.Form):

@@ -28,6 +28,7 @@ from orkesteri.workspaces.roles import Perm, assignable_roles
 
 SECTIONS = ("calendar", "compose", "inbox", "analytics", "competitors", "planning", "reports")
 LAST_WORKSPACE = "last_workspace"
+INVITE_LINK = "invite_link"
 
 
 def enter(request: HttpRequest, slug: str, perm: Perm = Perm.VIEW_WORKSPACE) -> Membership:
@@ -179,14 +180,14 @@ def members(request: HttpRequest, workspace: str) -> HttpResponse:
     ws = membership.workspace
     roles = assignable_roles(membership.role)
     form = InviteForm(request.POST or None, roles=roles)
-    invite_link = None
     if request.method == "POST":
         if not membership.can(Perm.MANAGE_MEMBERS):
             raise PermissionDenied(_("Your role cannot invite members."))
         if form.is_valid():
+            base = request.build_absolute_uri("/")
             try:
                 invite, raw = actions.invite_member(
-                    membership, form.cleaned_data["email"], form.cleaned_data["role"]
+                    membership, form.cleaned_data["email"], form.cleaned_data["role"], base
                 )
             except actions.ActionError as e:
                 apply_errors(form, e)
@@ -194,8 +195,9 @@ def members(request: HttpRequest, workspace: str) -> HttpResponse:
                 messages.success(
                     request, _("Invitation sent to %(email)s.") % {"email": invite.email}
                 )
-                invite_link = actions.invite_url(raw)
-                form = InviteForm(roles=roles)
+                # Shown once after the redirect, so reloading the page cannot re-invite.
+                request.session[INVITE_LINK] = actions.invite_url(raw, base)
+                return redirect("workspace_members", workspace=ws.slug)
     team = ws.memberships.select_related("user").order_by("user__email")
     pending = [
         i
@@ -209,7 +211,7 @@ def members(request: HttpRequest, workspace: str) -> HttpResponse:
             "form": form,
             "team": team,
             "pending": pending,
-            "invite_link": invite_link,
+            "invite_link": request.session.pop(INVITE_LINK, None),
             "can_manage": membership.can(Perm.MANAGE_MEMBERS),
             "roles": roles,
         },
