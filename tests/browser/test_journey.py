@@ -1,11 +1,13 @@
 """The first journey: sign in, create a workspace, invite a colleague, switch workspace.
 
 Every step is photographed at 1440×900 and 360×780 into var/screenshots/ for a human to look
-at; three of the pictures are refreshed in docs/screenshots/ for the README.
+at; with ORKESTERI_DOC_SCREENSHOTS=1 three of them are refreshed in docs/screenshots/ for
+the README (off by default, so a test run does not change tracked files).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from pytest_playwright import CreateContextCallback
 
 from orkesteri.accounts.models import User
+from orkesteri.testing import PASSWORD
 from orkesteri.workspaces.models import Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Role
 
@@ -25,9 +28,7 @@ SHOTS = ROOT / "var" / "screenshots"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
 PHONE: ViewportSize = {"width": 360, "height": 780}
 
-# The personas' PASSWORD from the root conftest.py. It cannot be imported here: tests/ is not
-# a package, so this directory's conftest.py takes the module name "conftest" too.
-ALICE_PASSWORD = "correct horse battery staple"
+ALICE_PASSWORD = PASSWORD
 DAVE_PASSWORD = "plum teapot orbit 42"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +39,7 @@ def shoot(page: Page, name: str, *, docs_as: str | None = None) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
     page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True, type="png")
-    if docs_as:
+    if docs_as and os.environ.get("ORKESTERI_DOC_SCREENSHOTS") == "1":
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=DOCS_SHOTS / docs_as, full_page=True, type="png")
 
