@@ -165,7 +165,16 @@ def up(host: str, port: int, demo: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return run(list(sys.argv[1:] if argv is None else argv))
+    except ImproperlyConfigured as e:  # a bad setting: say which, without a traceback
+        print(f"orkesteri: {e}", file=sys.stderr)
+        return 2
+
+
+def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="orkesteri", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     p_up = sub.add_parser("up", help="set up and run web server + worker")

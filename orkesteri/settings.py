@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,16 @@ def child_env(**overrides: str) -> dict[str, str]:
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -162,10 +173,10 @@ else:
         "immediate": TESTING,  # tests run tasks inline; queue tests switch it off
         "utc": True,
     }
-WORKER_THREADS = int(env("ORKESTERI_WORKER_THREADS", "4"))
+WORKER_THREADS = env_int("ORKESTERI_WORKER_THREADS", 4)
 # One web process with threads keeps a laptop install small; raise both on a server.
-WEB_WORKERS = int(env("ORKESTERI_WEB_WORKERS", "1"))
-WEB_THREADS = int(env("ORKESTERI_WEB_THREADS", "8"))
+WEB_WORKERS = env_int("ORKESTERI_WEB_WORKERS", 1)
+WEB_THREADS = env_int("ORKESTERI_WEB_THREADS", 8)
 
 # --- accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -183,7 +194,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ADMIN_EMAIL = env("ORKESTERI_ADMIN_EMAIL")
 ADMIN_PASSWORD = env("ORKESTERI_ADMIN_PASSWORD")
-INVITE_TTL_DAYS = int(env("ORKESTERI_INVITE_TTL_DAYS", "7"))
+INVITE_TTL_DAYS = env_int("ORKESTERI_INVITE_TTL_DAYS", 7)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("ORKESTERI_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -192,16 +203,22 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 EMAIL_BACKEND_NAME = env(
     "ORKESTERI_EMAIL_BACKEND", "smtp" if env("ORKESTERI_SMTP_HOST") else "console"
 )
-EMAIL_BACKEND = {
+EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
-}.get(EMAIL_BACKEND_NAME, "django.core.mail.backends.console.EmailBackend")
+}
+if EMAIL_BACKEND_NAME not in EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"ORKESTERI_EMAIL_BACKEND must be one of {', '.join(EMAIL_BACKENDS)}, "
+        f"not {EMAIL_BACKEND_NAME!r}."
+    )
+EMAIL_BACKEND = EMAIL_BACKENDS[EMAIL_BACKEND_NAME]
 if TESTING and not env("ORKESTERI_EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_FILE_PATH = env("ORKESTERI_EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 EMAIL_HOST = env("ORKESTERI_SMTP_HOST", "localhost")
-EMAIL_PORT = int(env("ORKESTERI_SMTP_PORT", "587"))
+EMAIL_PORT = env_int("ORKESTERI_SMTP_PORT", 587)
 EMAIL_HOST_USER = env("ORKESTERI_SMTP_USER")
 EMAIL_HOST_PASSWORD = env("ORKESTERI_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_flag("ORKESTERI_SMTP_STARTTLS", default=EMAIL_PORT == 587)

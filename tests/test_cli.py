@@ -185,3 +185,11 @@ def test_the_secret_key_is_made_once_and_kept(user_env: dict[str, str], tmp_path
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert run(user_env, "check").returncode == 0
     assert key_file.read_text() == first
+
+
+def test_a_bad_setting_is_named_without_a_traceback(user_env: dict[str, str]) -> None:
+    result = run({**user_env, "ORKESTERI_SMTP_PORT": "five"}, "check")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "orkesteri: ORKESTERI_SMTP_PORT must be a whole number, not 'five'."
+    )
