@@ -46,7 +46,7 @@ def base_url(host: str, port: int) -> str:
 
 
 def web(host: str, port: int) -> int:
-    """Become gunicorn (threads; the app is loaded once, then forked)."""
+    """Become gunicorn: WEB_WORKERS processes with WEB_THREADS threads each."""
     from orkesteri import settings
 
     django_setup()
@@ -151,12 +151,13 @@ def up(host: str, port: int, demo: bool) -> int:
     from orkesteri import settings
 
     me = [sys.executable, "-m", "orkesteri.cli"]
-    # Preparing in a child keeps Django out of the supervisor's memory.
-    prepared = subprocess.run([*me, "prepare", *([] if demo else ["--no-demo"])], check=False)
-    if prepared.returncode != 0:
-        return prepared.returncode
     url = base_url(host, port)
     env = settings.child_env(ORKESTERI_BASE_URL=url)
+    # Preparing in a child keeps Django out of the supervisor's memory.
+    prepare_argv = [*me, "prepare", *([] if demo else ["--no-demo"])]
+    prepared = subprocess.run(prepare_argv, env=env, check=False)
+    if prepared.returncode != 0:
+        return prepared.returncode
     print(f"Orkesteri is running on {url}  (Ctrl-C stops it)", flush=True)
     return Supervisor(
         {"web": [*me, "web", "--host", host, "--port", str(port)], "worker": [*me, "worker"]},

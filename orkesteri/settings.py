@@ -31,14 +31,17 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, low: int = 1, high: int = 1_000_000) -> int:
     value = env(name)
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, not {number}.")
+    return number
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -194,7 +197,7 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ADMIN_EMAIL = env("ORKESTERI_ADMIN_EMAIL")
 ADMIN_PASSWORD = env("ORKESTERI_ADMIN_PASSWORD")
-INVITE_TTL_DAYS = env_int("ORKESTERI_INVITE_TTL_DAYS", 7)
+INVITE_TTL_DAYS = env_int("ORKESTERI_INVITE_TTL_DAYS", 7, high=365)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("ORKESTERI_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -218,7 +221,7 @@ if TESTING and not env("ORKESTERI_EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_FILE_PATH = env("ORKESTERI_EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 EMAIL_HOST = env("ORKESTERI_SMTP_HOST", "localhost")
-EMAIL_PORT = env_int("ORKESTERI_SMTP_PORT", 587)
+EMAIL_PORT = env_int("ORKESTERI_SMTP_PORT", 587, high=65535)
 EMAIL_HOST_USER = env("ORKESTERI_SMTP_USER")
 EMAIL_HOST_PASSWORD = env("ORKESTERI_SMTP_PASSWORD")
 EMAIL_USE_TLS = env_flag("ORKESTERI_SMTP_STARTTLS", default=EMAIL_PORT == 587)

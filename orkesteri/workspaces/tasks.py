@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ def send_invite_email(invite_id: int, url: str, language: str = "en") -> None:
     invite = Invite.objects.select_related("workspace", "invited_by").filter(pk=invite_id).first()
     if invite is None or invite.status != "pending":
         return
+    zone = ZoneInfo(invite.workspace.timezone)
     inviter = invite.invited_by.get_full_name() if invite.invited_by else "Orkesteri"
     with translation.override(language):
         subject = _("%(name)s invites you to %(workspace)s on Orkesteri") % {
@@ -25,12 +28,12 @@ def send_invite_email(invite_id: int, url: str, language: str = "en") -> None:
         }
         body = _(
             "%(name)s invited you to the workspace “%(workspace)s” as %(role)s.\n\n"
-            "Accept the invitation: %(url)s\n\nThe link works once and expires on %(expires)s UTC."
+            "Accept the invitation: %(url)s\n\nThe link works once and expires on %(expires)s."
         ) % {
             "name": inviter,
             "workspace": invite.workspace.name,
             "role": Role(invite.role).label,
             "url": url,
-            "expires": f"{invite.expires_at:%Y-%m-%d %H:%M}",
+            "expires": f"{invite.expires_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})",
         }
     send_mail(subject, body, None, [invite.email])
