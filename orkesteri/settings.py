@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orkesteri.core.middleware.JsonApiErrors",
 ]
 
 ROOT_URLCONF = "orkesteri.urls"

@@ -168,3 +168,25 @@ def test_a_body_that_is_not_the_schema_is_refused(
     r = alice_api.patch(f"/api/v1/workspaces/{acme.pk}", body, content_type="application/json")
     assert r.status_code == 422
     assert r.json()["detail"]
+
+
+def test_errors_outside_our_routes_are_json_too(alice_api: Client) -> None:
+    r = alice_api.get("/api/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found", "errors": []}
+    r = alice_api.put("/api/v1/workspaces")
+    assert r.status_code == 405
+    assert r.json()["detail"] == "Method Not Allowed"
+
+
+def test_nul_characters_are_refused(alice_api: Client) -> None:
+    r = post_json(alice_api, "/api/v1/workspaces", {"name": "Acme\u0000"})
+    assert r.status_code == 422
+    assert fields(r) == ["name"]
+    assert not Workspace.objects.exists()
+
+
+def test_a_huge_offset_is_422(alice_api: Client) -> None:
+    r = alice_api.get("/api/v1/workspaces?offset=9223372036854775808")
+    assert r.status_code == 422
+    assert fields(r) == ["offset"]

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from django.urls import reverse
 from ninja import Field, Path, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Role
@@ -30,6 +30,15 @@ class InputSchema(Schema):
     """Request bodies: an unknown field is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000: psycopg raises DataError, a 500. SQLite stores it.
+        strings = value if isinstance(value, list) else [value]
+        if any(isinstance(s, str) and "\x00" in s for s in strings):
+            raise ValueError("Null characters are not allowed.")
+        return value
 
 
 class WorkspaceIn(InputSchema):

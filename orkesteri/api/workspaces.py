@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Field, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from orkesteri.accounts.models import User
@@ -23,6 +23,13 @@ from orkesteri.workspaces.access import get_member, get_workspace_for_user, memb
 from orkesteri.workspaces.models import AuditEvent, Invite, Membership
 from orkesteri.workspaces.roles import Perm
 
+
+class Pagination(LimitOffsetPagination):
+    class Input(LimitOffsetPagination.Input):
+        # Past a signed 64-bit OFFSET, SQLite and PostgreSQL raise instead of returning nothing.
+        offset: int = Field(0, ge=0, le=2**63 - 1)
+
+
 router = Router(tags=["workspaces"])
 ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut,
@@ -38,8 +45,8 @@ def caller(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
-@router.get("", response=list[WorkspaceOut], summary="List your workspaces")
-@paginate(LimitOffsetPagination)
+@router.get("", response={200: list[WorkspaceOut], **ERRORS}, summary="List your workspaces")
+@paginate(Pagination)
 def list_workspaces(request: HttpRequest) -> QuerySet[Membership]:
     return memberships_of(caller(request)).order_by("workspace__name", "workspace_id")
 
@@ -89,7 +96,7 @@ def delete_workspace(request: HttpRequest, workspace_id: ObjectId) -> Status[Non
 @router.get(
     "/{workspace_id}/members", response={200: list[MemberOut], **ERRORS}, summary="List members"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_members(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Membership]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_MEMBERS)
     return (
@@ -146,7 +153,7 @@ def remove_member(
     response={200: list[InviteOut], **ERRORS},
     summary="List invitations",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_invites(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Invite]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
     return Invite.objects.filter(workspace=membership.workspace)
@@ -171,7 +178,7 @@ def revoke_invite(
     response={200: list[AuditEventOut], **ERRORS},
     summary="Audit log: who changed what",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_log(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[AuditEvent]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_AUDIT)
     return AuditEvent.objects.filter(workspace=membership.workspace)
