@@ -1,4 +1,4 @@
-"""The `orkesteri` command.
+"""Orkesteri, the self-hosted social media marketing workbench: the `orkesteri` command.
 
 `up` prepares everything and supervises the web server and the worker; `web` and `worker`
 run one of them; every other command is a Django management command (`orkesteri migrate`,
