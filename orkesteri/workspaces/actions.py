@@ -59,7 +59,7 @@ def record(
 
 def _clean_languages(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ActionError({"languages": _("Give a list of language codes like [“en”, “fi”].")})
+        raise ActionError({"languages": _('Give a list of language codes like ["en", "fi"].')})
     codes = list(dict.fromkeys(v.strip().lower() for v in value if v.strip()))
     unknown = [c for c in codes if c not in LANGUAGE_CODES]
     if unknown:
@@ -209,7 +209,7 @@ def _check_can_touch(actor: Membership, member: Membership) -> None:
     if not actor.can(Perm.MANAGE_MEMBERS) and actor.pk != member.pk:
         raise PermissionDenied(_("Your role cannot manage members."))
     if member.role == Role.OWNER and actor.pk != member.pk and not actor.can(Perm.GRANT_OWNER):
-        raise PermissionDenied(_("Only an owner can change another owner."))
+        raise PermissionDenied(_("Only an owner can change or remove another owner."))
 
 
 def _check_not_last_owner(member: Membership) -> None:

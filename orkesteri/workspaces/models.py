@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orkesteri.lib.dates import validate_timezone
 from orkesteri.workspaces.roles import Perm, Role, has_perm
@@ -25,7 +26,7 @@ def logo_path(instance: Workspace, filename: str) -> str:
 class Workspace(models.Model):
     """One client brand: the tenant every other object belongs to."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("workspace", "name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[slug_validator])
     timezone = models.CharField(
         _("timezone"), max_length=64, default="UTC", validators=[validate_timezone]
@@ -119,5 +120,36 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target}"
 
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
+
     def describe_changes(self) -> list[tuple[str, Any, Any]]:
-        return [(field, pair[0], pair[1]) for field, pair in sorted(self.changes.items())]
+        """(field label, old, new) for each changed field, in the reader's language."""
+        labels = {f.name: f.verbose_name for f in Workspace._meta.fields}
+        labels["role"] = _("role")
+
+        def shown(field: str, value: Any) -> Any:
+            if field == "role" and value in Role.values:
+                return Role(value).label
+            return ", ".join(value) if isinstance(value, list) else value
+
+        return [
+            (str(labels.get(field, field)), shown(field, old), shown(field, new))
+            for field, (old, new) in sorted(self.changes.items())
+        ]
+
+
+AUDIT_ACTIONS = {
+    "workspace.created": _("created the workspace"),
+    "workspace.updated": _("changed settings"),
+    "workspace.logo_changed": _("changed the logo"),
+    "workspace.logo_removed": _("removed the logo"),
+    "member.invited": _("invited"),
+    "member.invite_revoked": _("withdrew the invitation of"),
+    "member.joined": _("joined"),
+    "member.added": _("added"),
+    "member.role_changed": _("changed the role of"),
+    "member.removed": _("removed"),
+    "member.left": _("left the workspace"),
+}

@@ -104,7 +104,7 @@ def test_owner_creates_a_workspace_invites_an_editor_and_switches_back(
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/w/acme/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Coffee")
-    expect(page.get_by_text("You are Owner here.")).to_be_visible()
+    expect(page.get_by_text("Your role here: Owner")).to_be_visible()
     shoot(page, "02-acme-overview")
 
     # Workspaces → "+ New workspace": Initech Snacks, in Helsinki time.
@@ -170,7 +170,7 @@ def test_owner_creates_a_workspace_invites_an_editor_and_switches_back(
     expect(dave_page).to_have_url(f"{live_server.url}/w/initech-snacks/")
     expect(dave_page.get_by_role("heading", level=1)).to_have_text("Initech Snacks")
     expect(dave_page.get_by_role("status")).to_have_text("Welcome to Initech Snacks.")
-    expect(dave_page.get_by_text("You are Editor here.")).to_be_visible()
+    expect(dave_page.get_by_text("Your role here: Editor")).to_be_visible()
     dave_switcher = dave_page.get_by_test_id("workspace-switcher")
     expect(dave_switcher.locator("summary")).to_have_text("Initech Snacks")
     shoot(dave_page, "08-dave-joined")
@@ -199,7 +199,7 @@ def test_owner_creates_a_workspace_invites_an_editor_and_switches_back(
 
     expect(page).to_have_url(f"{live_server.url}/w/acme/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Coffee")
-    expect(page.get_by_text("You are Owner here.")).to_be_visible()
+    expect(page.get_by_text("Your role here: Owner")).to_be_visible()
     expect(switcher.locator("summary")).to_have_text("Acme Coffee")
     shoot(page, "11-acme-overview", docs_as="workspace-home.png")
     with phone(page):
