@@ -28,7 +28,7 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Orkesteri API",
     version="1",
-    description="Workspaces, members and (soon) channels, posts and analytics of Orkesteri.",
+    description="Workspaces, members, invitations and the audit log of Orkesteri.",
     urls_namespace="api-1",
     auth=BearerToken(),
     docs_url="/docs",
