@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE_S = 8.0  # SIGTERM to children, then SIGKILL: everything is gone within 10 s
 RESTART_LIMIT = 5  # crashes of one child within RESTART_WINDOW_S before `up` gives up
 RESTART_WINDOW_S = 60.0
@@ -61,7 +63,7 @@ def web(host: str, port: int) -> int:
         "--worker-class", "gthread",
         "--graceful-timeout", "5",
         "--timeout", "60",
-        "--access-logfile", "-",
+        *(["--access-logfile", "-"] if settings.ACCESS_LOG else []),
         "--log-level", "warning",
     ]  # fmt: skip
     os.execve(sys.executable, argv, settings.child_env(ORKESTERI_BASE_URL=base_url(host, port)))
@@ -93,18 +95,57 @@ def prepare(demo: bool) -> None:
         marker.touch()
 
 
+def die_with_parent() -> None:
+    """In the child: if `up` itself is killed (SIGKILL, OOM), take the child down too."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: children may outlive a killed supervisor
+        pass
+
+
+def port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 class Supervisor:
     """Runs the web server and the worker; restarts a crashed one; stops both on a signal."""
 
-    def __init__(self, commands: dict[str, list[str]], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        env: dict[str, str],
+        ready: Callable[[], bool] = lambda: True,
+        ready_message: str = "",
+    ) -> None:
         self.commands = commands
         self.env = env
+        self.ready = ready
+        self.ready_message = ready_message
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.crashes: dict[str, list[float]] = {name: [] for name in commands}
         self.stopping = False
 
     def start(self, name: str) -> None:
-        self.children[name] = subprocess.Popen(self.commands[name], env=self.env)
+        self.children[name] = subprocess.Popen(
+            self.commands[name], env=self.env, preexec_fn=die_with_parent
+        )
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
@@ -115,8 +156,12 @@ class Supervisor:
         for name in self.commands:
             self.start(name)
         code = 0
+        announced = False
         while not self.stopping:
             time.sleep(0.2)
+            if not announced and self.ready():
+                print(self.ready_message, flush=True)
+                announced = True
             for name, child in list(self.children.items()):
                 if child.poll() is None or self.stopping:
                     continue
@@ -135,9 +180,11 @@ class Supervisor:
         return code
 
     def stop(self) -> None:
-        for child in self.children.values():
+        for name, child in self.children.items():
             if child.poll() is None:
-                child.terminate()
+                # SIGINT lets the worker finish the tasks it is running (SIGTERM would drop
+                # them); gunicorn treats either as a quick stop.
+                child.send_signal(signal.SIGINT if name == "worker" else signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_S
         for child in self.children.values():
             try:
@@ -158,10 +205,14 @@ def up(host: str, port: int, demo: bool) -> int:
     prepared = subprocess.run(prepare_argv, env=env, check=False)
     if prepared.returncode != 0:
         return prepared.returncode
-    print(f"Orkesteri is running on {url}  (Ctrl-C stops it)", flush=True)
+    if not port_is_free(host, port):
+        print(f"orkesteri: {host}:{port} is in use; choose another with --port.", file=sys.stderr)
+        return 1
     return Supervisor(
         {"web": [*me, "web", "--host", host, "--port", str(port)], "worker": [*me, "worker"]},
         env,
+        ready=lambda: port_answers("127.0.0.1" if host in {"0.0.0.0", "::"} else host, port),
+        ready_message=f"Orkesteri is running on {url}  (Ctrl-C stops it)",
     ).run()
 
 

@@ -181,6 +181,8 @@ WORKER_THREADS = env_int("ORKESTERI_WORKER_THREADS", 4)
 # One web process with threads keeps a laptop install small; raise both on a server.
 WEB_WORKERS = env_int("ORKESTERI_WEB_WORKERS", 1)
 WEB_THREADS = env_int("ORKESTERI_WEB_THREADS", 8)
+# Off by default: request lines can carry one-time tokens (invitation and reset links).
+ACCESS_LOG = env_flag("ORKESTERI_ACCESS_LOG")
 
 # --- accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -218,6 +220,12 @@ if EMAIL_BACKEND_NAME not in EMAIL_BACKENDS:
         f"not {EMAIL_BACKEND_NAME!r}."
     )
 EMAIL_BACKEND = EMAIL_BACKENDS[EMAIL_BACKEND_NAME]
+# Whether the inviter sees (and the API returns) the one-time invitation link. Only where no
+# email really leaves the machine: otherwise the link would let the inviter create the
+# invitee's account, and the emailed link is what proves the address belongs to them.
+SHOW_INVITE_LINKS = env_flag(
+    "ORKESTERI_SHOW_INVITE_LINKS", default=EMAIL_BACKEND_NAME == "console" or TESTING
+)
 if TESTING and not env("ORKESTERI_EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_FILE_PATH = env("ORKESTERI_EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
@@ -254,6 +262,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PIXELS = 4096 * 4096
+LOGO_MAX_SIDE_LABEL = "4096×4096"
 
 # --- API --------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
@@ -266,6 +275,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("ORKESTERI_LOG_LEVEL", "INFO")},
     "loggers": {
         "huey": {"level": "INFO", "propagate": False},
-        "django.request": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
     },
 }

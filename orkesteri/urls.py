@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from orkesteri.accounts import views as accounts
+from orkesteri.accounts.forms import QueuedPasswordResetForm
 from orkesteri.api.api import api
 from orkesteri.core import views as core
 from orkesteri.workspaces import views as ws
@@ -18,7 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -34,6 +35,7 @@ urlpatterns = [
             template_name="accounts/password_reset.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
+            form_class=QueuedPasswordResetForm,
         ),
         name="password_reset",
     ),
@@ -44,9 +46,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
-        ),
+        accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -60,7 +60,8 @@ urlpatterns = [
     path("account/tokens/", accounts.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token_revoke"),
     # workspaces
-    path("invite/<str:token>/", ws.accept_invite, name="accept_invite"),
+    path("invite/", ws.accept_invite, name="accept_invite"),
+    path("invite/<str:token>/", ws.open_invite, name="open_invite"),
     path("workspaces/", ws.workspace_list, name="workspace_list"),
     path("workspaces/new/", ws.workspace_create, name="workspace_create"),
     path(W, ws.workspace_home, name="workspace_home"),

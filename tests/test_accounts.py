@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -157,3 +158,41 @@ def test_createowner_prints_a_generated_password_once(db: None) -> None:
     password = re.search(r"password: (\S+)", out.getvalue())
     assert password
     assert User.objects.get(email="admin@example.com").check_password(password.group(1))
+
+
+def test_changing_the_password_revokes_api_tokens(alice: User) -> None:
+    out = StringIO()
+    call_command("api_token", "alice@example.com", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    client = logged_in(alice)
+    r = client.post(
+        "/password/change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        },
+    )
+    assert r.status_code == 302
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert api.get("/api/v1/workspaces").status_code == 401
+
+
+def test_the_reset_email_goes_through_the_queue(alice: User, monkeypatch: Any) -> None:
+    queued: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        "orkesteri.accounts.forms.send_email", lambda to, subject, body: queued.append((to, body))
+    )
+    r = Client().post("/password/reset/", {"email": "alice@example.com"})
+    assert r.status_code == 302
+    assert [to for to, _body in queued] == ["alice@example.com"]
+    assert "/password/reset/" in queued[0][1]
+    assert mail.outbox == [], "sent by the worker, not by the page"
+
+
+def test_a_name_must_be_one_line(alice: User) -> None:
+    r = logged_in(alice).post("/account/", {"name": "Alice\r\nBcc: x@example.com", "language": ""})
+    assert r.status_code == 200
+    assert "one line" in r.content.decode()
+    alice.refresh_from_db()
+    assert alice.name == "Alice Owner"

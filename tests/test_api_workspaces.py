@@ -190,3 +190,25 @@ def test_a_huge_offset_is_422(alice_api: Client) -> None:
     r = alice_api.get("/api/v1/workspaces?offset=9223372036854775808")
     assert r.status_code == 422
     assert fields(r) == ["offset"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Acme\nCoffee"}, "name"),
+        ({"name": "X", "languages": ["zh-cn"]}, "languages"),
+        ({"name": "X", "timezone": "localtime"}, "timezone"),
+    ],
+)
+def test_names_languages_and_zones_that_would_break_later(
+    alice_api: Client, body: dict[str, object], field: str
+) -> None:
+    r = post_json(alice_api, "/api/v1/workspaces", body)
+    assert r.status_code == 422
+    assert fields(r) == [field]
+
+
+def test_a_slug_is_made_from_any_name(alice_api: Client) -> None:
+    r = post_json(alice_api, "/api/v1/workspaces", {"name": "Acme_Coffee & Tea!"})
+    assert r.status_code == 201, r.content
+    assert r.json()["slug"] == "acme-coffee-tea"

@@ -193,3 +193,28 @@ def test_a_bad_setting_is_named_without_a_traceback(user_env: dict[str, str]) ->
     assert result.stderr.strip() == (
         "orkesteri: ORKESTERI_SMTP_PORT must be a whole number, not 'five'."
     )
+
+
+def test_up_refuses_a_busy_port(user_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(user_env, "up", "--no-demo", "--port", str(port))
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is in use" in result.stderr
+
+
+def test_children_do_not_outlive_a_killed_supervisor(
+    up: tuple[subprocess.Popen[str], int],
+) -> None:
+    proc, port = up
+    assert wait_until(lambda: worker_running(port), 120)
+    proc.kill()  # SIGKILL: no chance to stop its children itself
+    proc.wait()
+    assert wait_until(lambda: not port_open(port), STOP_LIMIT_S), "web server left running"
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from orkesteri.accounts.models import User
-from orkesteri.testing import PASSWORD, logged_in, make_user
+from orkesteri.testing import PASSWORD, api_client, logged_in, make_user
 from orkesteri.workspaces import actions
 from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Role
@@ -27,6 +27,14 @@ def owner(acme: Workspace, alice: User) -> Membership:
 
 def link_path(raw: str) -> str:
     return f"/invite/{raw}/"
+
+
+def opened(raw: str, client: Client | None = None) -> Client:
+    """A browser that followed the emailed link; the page it lands on is /invite/."""
+    client = client or Client()
+    r = client.get(link_path(raw))
+    assert r.status_code == 302 and r["Location"] == "/invite/"
+    return client
 
 
 def test_inviting_sends_an_email_with_a_working_link(
@@ -49,7 +57,7 @@ def test_inviting_sends_an_email_with_a_working_link(
     assert match, message.body
     assert match.group(0) in r.content.decode(), "the inviter sees the same link to share"
     assert match.group(0).startswith("http://testserver/"), "the address the inviter uses"
-    page = Client().get(link_path(match.group(1)))
+    page = opened(match.group(1)).get("/invite/")
     assert page.status_code == 200
     assert "dave@example.com" in page.content.decode()
     reloaded = client.get("/w/acme/settings/members/").content.decode()
@@ -59,8 +67,8 @@ def test_inviting_sends_an_email_with_a_working_link(
 
 def test_a_new_person_signs_up_through_the_invite(owner: Membership) -> None:
     _invite, raw = actions.invite_member(owner, "dave@example.com", Role.CLIENT)
-    client = Client()
-    r = client.post(link_path(raw), {"name": "Dave", "password": PASSWORD})
+    client = opened(raw)
+    r = client.post("/invite/", {"name": "Dave", "password": PASSWORD})
     assert r.status_code == 302
     assert r["Location"] == "/w/acme/"
     dave = User.objects.get(email="dave@example.com")
@@ -72,7 +80,7 @@ def test_a_new_person_signs_up_through_the_invite(owner: Membership) -> None:
 
 def test_a_weak_password_keeps_the_invite_usable(owner: Membership) -> None:
     _invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
-    r = Client().post(link_path(raw), {"name": "Dave", "password": "123"})
+    r = opened(raw).post("/invite/", {"name": "Dave", "password": "123"})
     assert r.status_code == 400
     assert "password" in r.content.decode().lower()
     assert not User.objects.filter(email="dave@example.com").exists()
@@ -81,16 +89,16 @@ def test_a_weak_password_keeps_the_invite_usable(owner: Membership) -> None:
 
 def test_an_existing_user_signs_in_then_accepts(owner: Membership, charlie: User) -> None:
     _invite, raw = actions.invite_member(owner, "charlie@example.com", Role.VIEWER)
-    page = Client().get(link_path(raw))
+    page = opened(raw).get("/invite/")
     assert "Sign in to accept" in page.content.decode()
-    r = logged_in(charlie).post(link_path(raw))
+    r = opened(raw, logged_in(charlie)).post("/invite/")
     assert r.status_code == 302
     assert Membership.objects.get(workspace=owner.workspace, user=charlie).role == "viewer"
 
 
 def test_an_invite_works_only_for_its_address(owner: Membership, charlie: User) -> None:
     _invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
-    r = logged_in(charlie).post(link_path(raw))
+    r = opened(raw, logged_in(charlie)).post("/invite/")
     assert r.status_code == 403
     assert "dave@example.com" in r.content.decode()
     assert not Membership.objects.filter(workspace=owner.workspace, user=charlie).exists()
@@ -98,8 +106,8 @@ def test_an_invite_works_only_for_its_address(owner: Membership, charlie: User) 
 
 def test_a_used_invite_cannot_be_reused(owner: Membership) -> None:
     _invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
-    assert Client().post(link_path(raw), {"password": PASSWORD}).status_code == 302
-    r = Client().post(link_path(raw), {"password": PASSWORD})
+    assert opened(raw).post("/invite/", {"password": PASSWORD}).status_code == 302
+    r = opened(raw).post("/invite/", {"password": PASSWORD})
     assert r.status_code == 410
     assert "already been used" in r.content.decode()
     assert Membership.objects.filter(workspace=owner.workspace).count() == 3
@@ -108,7 +116,7 @@ def test_a_used_invite_cannot_be_reused(owner: Membership) -> None:
 def test_an_expired_invite_is_refused(owner: Membership) -> None:
     invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
     Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    r = Client().post(link_path(raw), {"password": PASSWORD})
+    r = opened(raw).post("/invite/", {"password": PASSWORD})
     assert r.status_code == 410
     assert "expired" in r.content.decode()
     assert not User.objects.filter(email="dave@example.com").exists()
@@ -117,12 +125,13 @@ def test_an_expired_invite_is_refused(owner: Membership) -> None:
 def test_a_withdrawn_or_replaced_invite_is_refused(owner: Membership) -> None:
     _first, old_raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
     _second, new_raw = actions.invite_member(owner, "dave@example.com", Role.VIEWER)
-    assert Client().get(link_path(old_raw)).status_code == 410
-    assert Client().get(link_path(new_raw)).status_code == 200
+    assert opened(old_raw).get("/invite/").status_code == 410
+    assert opened(new_raw).get("/invite/").status_code == 200
 
 
 def test_an_unknown_token_is_404() -> None:
-    assert Client().get(link_path("nope")).status_code == 404
+    assert opened("nope").get("/invite/").status_code == 404
+    assert Client().get("/invite/").status_code == 404, "no link followed"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,3 +171,31 @@ def test_a_withdrawn_invite_is_not_emailed(
     for callback in queued:  # the worker gets to it only now
         callback()
     assert mail.outbox == []
+
+
+def test_with_real_email_the_inviter_never_sees_the_link(
+    owner: Membership, settings: Any, alice: User
+) -> None:
+    settings.SHOW_INVITE_LINKS = False
+    client = logged_in(alice)
+    r = client.post(
+        "/w/acme/settings/members/", {"email": "dave@example.com", "role": "editor"}, follow=True
+    )
+    assert "Invitation sent" in r.content.decode()
+    assert "/invite/" not in r.content.decode()
+    api = api_client(alice)
+    r = api.post(
+        f"/api/v1/workspaces/{owner.workspace_id}/members",
+        {"email": "erin@example.com", "role": "viewer"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert r.json()["invite_url"] is None
+
+
+def test_the_invite_token_leaves_the_address_bar(owner: Membership) -> None:
+    _invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
+    client = Client()
+    r = client.get(link_path(raw), follow=True)
+    assert r.redirect_chain == [("/invite/", 302)]
+    assert raw not in r.content.decode()

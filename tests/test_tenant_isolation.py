@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 # Routes that are not scoped to a workspace member, and why.
 PUBLIC = {
-    "accept_invite": "the secret token is the credential; tested in test_invites",
+    "open_invite": "the secret token is the credential; tested in test_invites",
     "password_reset_confirm": "Django's signed reset link",
     "set_language": "sets a cookie",
 }

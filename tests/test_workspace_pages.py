@@ -138,12 +138,21 @@ def test_logo_upload_strips_metadata(acme: Workspace, alice: User) -> None:
     assert b"SpyCam" not in data
 
 
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "green").save(out, "PNG")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"%PDF-1.4 not an image", "not an image"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not an image"),
+        (b"%PDF-1.4 not an image", "not a PNG, JPEG, WebP or GIF image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not a PNG, JPEG, WebP or GIF image"),
+        (png_bytes()[:30], "not a PNG, JPEG, WebP or GIF image"),  # cut inside the IHDR chunk
+        (png_bytes()[:60], "not a PNG, JPEG, WebP or GIF image"),  # cut inside the pixel data
     ],
+    ids=["pdf", "zeros", "truncated-header", "truncated-data"],
 )
 def test_bad_logos_are_refused(acme: Workspace, alice: User, data: bytes, message: str) -> None:
     client = logged_in(alice)

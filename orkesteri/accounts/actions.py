@@ -8,11 +8,11 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orkesteri.accounts.models import ApiToken, User, hash_token, new_token_value, normalize_email
+from orkesteri.lib.validators import validate_one_line
 
 # Writing last_used_at on every request would turn each API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -33,6 +33,10 @@ def create_user(email: str, password: str, name: str = "") -> User:
         raise AccountError("email", _("Enter a valid email address.")) from e
     if User.objects.filter(email=email).exists():
         raise AccountError("email", _("An account with this email already exists."))
+    try:
+        validate_one_line(name)
+    except ValidationError as e:
+        raise AccountError("name", " ".join(e.messages)) from e
     candidate = User(email=email, name=name.strip()[:100])
     try:
         validate_password(password, candidate)
@@ -86,6 +90,16 @@ def user_for_token(raw: str) -> User | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        with transaction.atomic():
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def revoke_all_tokens(user: User) -> int:
+    """After a password change or reset: whoever knew the old password loses API access too."""
+    return ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+
+
+def update_profile(user: User, name: str, language: str) -> User:
+    User.objects.filter(pk=user.pk).update(name=name, language=language)
+    user.name, user.language = name, language
+    return user

@@ -4,16 +4,36 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from orkesteri.accounts.models import User
+from orkesteri.accounts.tasks import send_email
 
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
     )
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the reset email through the worker: the page answers at once, whether or not
+    the address has an account (no timing difference) and however slow the mail server is."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        send_email(to_email, subject, body)
 
 
 class SignupForm(forms.Form):

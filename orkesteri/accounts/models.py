@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orkesteri.lib.validators import validate_one_line
+
 TOKEN_PREFIX = "ork_"
 
 
@@ -40,7 +42,7 @@ def normalize_email(email: str) -> str:
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True, max_length=254)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True, validators=[validate_one_line])
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from orkesteri.accounts import actions
 from orkesteri.accounts.forms import LoginForm, ProfileForm, TokenForm
-from orkesteri.accounts.models import ApiToken
+from orkesteri.accounts.models import ApiToken, User
 
 
 def remember_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -34,12 +36,34 @@ class LoginView(auth_views.LoginView):
         return remember_language(response, form.get_user().language)  # type: ignore[attr-defined]
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if actions.revoke_all_tokens(form.user):
+            messages.info(self.request, _("Your API tokens were revoked; create new ones."))
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        actions.revoke_all_tokens(form.user)
+        return response
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)  # type: ignore[arg-type]
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk or 0))
     if request.method == "POST" and form.is_valid():
-        user = form.save(commit=False)
-        user.save(update_fields=["name", "language"])
+        user = actions.update_profile(
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["name"],
+            form.cleaned_data["language"],
+        )
         messages.success(request, _("Profile saved."))
         return remember_language(redirect("profile"), user.language)
     return render(request, "accounts/profile.html", {"form": form})

@@ -134,7 +134,10 @@ class InviteOut(Schema):
 
 
 class InviteCreatedOut(InviteOut):
-    invite_url: str = Field(description="The one-time link, shown only in this response.")
+    invite_url: str | None = Field(
+        description="The one-time link, shown only in this response, and only where Orkesteri "
+        "sends no real email (ORKESTERI_SHOW_INVITE_LINKS); otherwise null."
+    )
 
 
 class AuditEventOut(Schema):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -119,7 +120,8 @@ def invite_member(
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_MEMBERS)
     base = request.build_absolute_uri("/")
     invite, raw = actions.invite_member(membership, payload.email, payload.role, base)
-    invite.invite_url = actions.invite_url(raw, base)  # type: ignore[attr-defined]
+    link = actions.invite_url(raw, base) if settings.SHOW_INVITE_LINKS else None
+    invite.invite_url = link  # type: ignore[attr-defined]
     return Status(201, invite)
 
 

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 @cache
 def timezone_names() -> tuple[str, ...]:
     """IANA zone names a user may pick, sorted; legacy aliases like 'US/Eastern' included."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+    # "localtime" is whatever zone the server runs in, "Factory" is a placeholder: neither
+    # means a place a brand is in.
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime", "Factory"}))
 
 
 def validate_timezone(value: str) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import logging
+import re
 import secrets
+import struct
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +14,7 @@ from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -25,7 +29,9 @@ from orkesteri.workspaces.roles import Perm, Role, assignable_roles
 from orkesteri.workspaces.tasks import send_invite_email
 
 EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color")
-LANGUAGE_CODES = frozenset(LANG_INFO)
+# Fallback-only entries of LANG_INFO (zh-cn, …) have no name to show: not offered.
+LANGUAGE_CODES = frozenset(code for code, info in LANG_INFO.items() if "name_local" in info)
+logger = logging.getLogger(__name__)
 
 
 class ActionError(Exception):
@@ -79,7 +85,8 @@ def _validate(workspace: Workspace, fields: list[str]) -> None:
 
 
 def unique_slug(name: str) -> str:
-    base = (slugify(name)[:40].strip("-") or "workspace").lower()
+    # slugify keeps "_", which slugs here do not allow.
+    base = re.sub(r"[^a-z0-9-]+", "-", slugify(name).lower())[:40].strip("-") or "workspace"
     slug, n = base, 2
     while Workspace.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -94,22 +101,29 @@ def create_workspace(
     languages: list[str] | None = None,
     brand_color: str = "#4f46e5",
 ) -> Workspace:
+    chosen = (slug or "").strip()
     workspace = Workspace(
         name=name.strip(),
-        slug=(slug or "").strip() or unique_slug(name),
+        slug=chosen or unique_slug(name),
         timezone=timezone_name,
         languages=_clean_languages(languages if languages is not None else ["en"]),
         brand_color=brand_color,
     )
     _validate(workspace, [*EDITABLE_FIELDS])
-    try:
-        with transaction.atomic():
-            workspace.save()
-            Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
-            record(workspace, owner, "workspace.created", workspace.name)
-    except IntegrityError as e:
-        raise ActionError({"slug": _("This slug is already taken.")}) from e
-    return workspace
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                workspace.save()
+                Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+                record(workspace, owner, "workspace.created", workspace.name)
+            return workspace
+        except IntegrityError as e:
+            if chosen or attempt == 2:
+                raise ActionError({"slug": _("This slug is already taken.")}, 409) from e
+            # Someone took the generated slug a moment ago: generate the next one.
+            workspace.pk = None
+            workspace.slug = unique_slug(name)
+    raise AssertionError("unreachable")
 
 
 def update_workspace(actor: User, workspace: Workspace, **values: Any) -> Workspace:
@@ -134,39 +148,53 @@ def update_workspace(actor: User, workspace: Workspace, **values: Any) -> Worksp
             record(workspace, actor, "workspace.updated", workspace.name, changes)
     except IntegrityError as e:
         workspace.refresh_from_db()
-        raise ActionError({"slug": _("This slug is already taken.")}) from e
+        raise ActionError({"slug": _("This slug is already taken.")}, 409) from e
     return workspace
 
 
 def delete_workspace(actor: User, workspace: Workspace) -> None:
+    # The workspace's own audit log goes with it, so the server log keeps this one line.
+    logger.warning("workspace %s (%s) deleted by %s", workspace.pk, workspace.slug, actor.email)
     with transaction.atomic():
         if workspace.logo:
-            workspace.logo.delete(save=False)
+            _delete_file_after_commit(workspace.logo.storage, workspace.logo.name)
         workspace.delete()
+
+
+def _delete_file_after_commit(storage: Storage, name: str) -> None:
+    """Remove a file only once the row that pointed at it is gone for good."""
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+LOGO_FORMATS = ["PNG", "JPEG", "WEBP", "GIF"]
+# A damaged file makes Pillow raise any of these while decoding.
+DAMAGED_IMAGE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+
+
+def too_big_message() -> str:
+    limit = settings.LOGO_MAX_BYTES // (1024 * 1024)
+    return _("The logo is larger than %(mb)s MB.") % {"mb": limit}
 
 
 def read_logo(data: bytes) -> bytes:
     """Check an uploaded logo and re-encode it as PNG (drops EXIF/GPS and anything hidden)."""
     if len(data) > settings.LOGO_MAX_BYTES:
-        limit = settings.LOGO_MAX_BYTES // (1024 * 1024)
-        raise ActionError({"logo": _("The logo is larger than %(mb)s MB.") % {"mb": limit}})
+        raise ActionError({"logo": too_big_message()})
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
+        with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as probe:
             width, height = probe.size
-            if kind not in {"PNG", "JPEG", "WEBP", "GIF"}:
-                raise ActionError({"logo": _("Upload a PNG, JPEG, WebP or GIF image.")})
             if width * height > settings.LOGO_MAX_PIXELS:
                 raise ActionError(
                     {
-                        "logo": _("The logo is %(w)s×%(h)s pixels; 4096×4096 is the most.")
-                        % {"w": width, "h": height}
+                        "logo": _("The logo is %(w)s×%(h)s pixels; %(most)s is the most.")
+                        % {"w": width, "h": height, "most": settings.LOGO_MAX_SIDE_LABEL}
                     }
                 )
             probe.load()
             image = probe.convert("RGBA")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
-        raise ActionError({"logo": _("This file is not an image we can read.")}) from e
+    except (UnidentifiedImageError, *DAMAGED_IMAGE_ERRORS, Image.DecompressionBombError) as e:
+        message = _("This is not a PNG, JPEG, WebP or GIF image we can read.")
+        raise ActionError({"logo": message}) from e
     image.thumbnail((512, 512))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
@@ -180,16 +208,18 @@ def set_logo(actor: User, workspace: Workspace, data: bytes) -> Workspace:
         workspace.logo.save("logo.png", ContentFile(png), save=False)
         workspace.save(update_fields=["logo", "updated_at"])
         record(workspace, actor, "workspace.logo_changed", workspace.name)
-    if old:
-        workspace.logo.storage.delete(old)
+        if old:
+            _delete_file_after_commit(workspace.logo.storage, old)
     return workspace
 
 
 def remove_logo(actor: User, workspace: Workspace) -> Workspace:
     if workspace.logo:
-        workspace.logo.delete(save=False)
-        workspace.save(update_fields=["logo", "updated_at"])
-        record(workspace, actor, "workspace.logo_removed", workspace.name)
+        with transaction.atomic():
+            _delete_file_after_commit(workspace.logo.storage, workspace.logo.name)
+            workspace.logo = None  # type: ignore[assignment]
+            workspace.save(update_fields=["logo", "updated_at"])
+            record(workspace, actor, "workspace.logo_removed", workspace.name)
     return workspace
 
 
@@ -226,7 +256,7 @@ def _check_not_last_owner(member: Membership) -> None:
 
 def invite_url(raw_token: str, base_url: str = "") -> str:
     """The link to accept an invitation, on the address the inviter uses (else BASE_URL)."""
-    return (base_url or settings.BASE_URL).rstrip("/") + reverse("accept_invite", args=[raw_token])
+    return (base_url or settings.BASE_URL).rstrip("/") + reverse("open_invite", args=[raw_token])
 
 
 def invite_member(
@@ -247,6 +277,8 @@ def invite_member(
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
+        # Serialise invitations per workspace (PostgreSQL), so two at once leave one pending.
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
         # A new invitation replaces any earlier one still pending for the same address.
         Invite.objects.filter(
             workspace=workspace, email=email, accepted_at=None, revoked_at=None

@@ -20,7 +20,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         membership = memberships_of(user).filter(workspace__slug=last).first() if last else None
     return {
         "membership": membership,
+        # What the member may do, by permission name, for templates: {% if can.manage_members %}
+        "can": {p.value: membership.can(p) for p in Perm} if membership else {},
         "current_workspace": membership.workspace if membership else None,
         "switcher": lambda: list(memberships_of(user).order_by("workspace__name")),
-        "Perm": Perm,
     }

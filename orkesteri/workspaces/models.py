@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orkesteri.lib.dates import validate_timezone
+from orkesteri.lib.validators import validate_one_line
 from orkesteri.workspaces.roles import Perm, Role, has_perm
 
 slug_validator = RegexValidator(
@@ -26,7 +27,9 @@ def logo_path(instance: Workspace, filename: str) -> str:
 class Workspace(models.Model):
     """One client brand: the tenant every other object belongs to."""
 
-    name = models.CharField(pgettext_lazy("workspace", "name"), max_length=100)
+    name = models.CharField(
+        pgettext_lazy("workspace", "name"), max_length=100, validators=[validate_one_line]
+    )
     slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[slug_validator])
     timezone = models.CharField(
         _("timezone"), max_length=64, default="UTC", validators=[validate_timezone]

@@ -36,4 +36,4 @@ def send_invite_email(invite_id: int, url: str, language: str = "en") -> None:
             "url": url,
             "expires": f"{invite.expires_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})",
         }
-    send_mail(subject, body, None, [invite.email])
+    send_mail(" ".join(subject.split()), body, None, [invite.email])

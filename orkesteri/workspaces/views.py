@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -29,14 +30,23 @@ from orkesteri.workspaces.roles import Perm, assignable_roles
 SECTIONS = ("calendar", "compose", "inbox", "analytics", "competitors", "planning", "reports")
 LAST_WORKSPACE = "last_workspace"
 INVITE_LINK = "invite_link"
+INVITE_TOKEN = "invite_token"
 
 
 def enter(request: HttpRequest, slug: str, perm: Perm = Perm.VIEW_WORKSPACE) -> Membership:
     """Resolve the workspace in the URL for this user and remember it for the shell."""
     membership = get_workspace_for_user(request.user, slug=slug, perm=perm)
     request.membership = membership  # type: ignore[attr-defined]
-    request.session[LAST_WORKSPACE] = membership.workspace.slug
+    if request.session.get(LAST_WORKSPACE) != membership.workspace.slug:
+        request.session[LAST_WORKSPACE] = membership.workspace.slug  # a write only on change
     return membership
+
+
+def content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def apply_errors(form: WorkspaceForm | InviteForm, error: actions.ActionError) -> None:
@@ -148,12 +158,13 @@ def workspace_logo(request: HttpRequest, workspace: str) -> HttpResponse:
         actions.remove_logo(request.user, ws)  # type: ignore[arg-type]
         messages.success(request, _("Logo removed."))
         return redirect("workspace_settings", workspace=ws.slug)
+    # Refuse an oversized body before Django spools it to disk.
+    if content_length(request) > settings.LOGO_MAX_BYTES + 64 * 1024:
+        messages.error(request, actions.too_big_message())
+        return redirect("workspace_settings", workspace=ws.slug)
     upload = request.FILES.get("logo")
     if upload is None:
         messages.error(request, _("Choose an image file for the logo."))
-        return redirect("workspace_settings", workspace=ws.slug)
-    if upload.size and upload.size > 2 * 1024 * 1024:
-        messages.error(request, _("The logo is larger than 2 MB."))
         return redirect("workspace_settings", workspace=ws.slug)
     try:
         actions.set_logo(request.user, ws, upload.read())  # type: ignore[arg-type]
@@ -195,8 +206,9 @@ def members(request: HttpRequest, workspace: str) -> HttpResponse:
                 messages.success(
                     request, _("Invitation sent to %(email)s.") % {"email": invite.email}
                 )
-                # Shown once after the redirect, so reloading the page cannot re-invite.
-                request.session[INVITE_LINK] = actions.invite_url(raw, base)
+                if settings.SHOW_INVITE_LINKS:
+                    # Shown once after the redirect, so reloading the page cannot re-invite.
+                    request.session[INVITE_LINK] = actions.invite_url(raw, base)
                 return redirect("workspace_members", workspace=ws.slug)
     team = ws.memberships.select_related("user").order_by("user__email")
     pending = [
@@ -298,8 +310,16 @@ def invalid_invite(request: HttpRequest, error: actions.InviteError) -> HttpResp
     return render(request, "workspaces/invite_invalid.html", {"error": error}, status=error.status)
 
 
-def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
-    """One link for everyone invited: sign in, or create the account, then join."""
+def open_invite(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: keep its token in the session and move to a URL without it, so the
+    token does not linger in browser history, Referer headers or access logs."""
+    request.session[INVITE_TOKEN] = token
+    return redirect("accept_invite")
+
+
+def accept_invite(request: HttpRequest) -> HttpResponse:
+    """One page for everyone invited: sign in, or create the account, then join."""
+    token = request.session.get(INVITE_TOKEN, "")
     try:
         invite = actions.find_invite(token)
     except actions.InviteError as e:
@@ -321,9 +341,8 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 joined = actions.accept_invite(user, token)  # type: ignore[arg-type]
             except actions.InviteError as e:
-                return render(
-                    request, "workspaces/invite_invalid.html", {"error": e}, status=e.status
-                )
+                return invalid_invite(request, e)
+            request.session.pop(INVITE_TOKEN, None)
             messages.success(request, _("Welcome to %(name)s.") % {"name": joined.workspace.name})
             return redirect("workspace_home", workspace=joined.workspace.slug)
     return render(
