@@ -224,7 +224,7 @@ EMAIL_BACKEND = EMAIL_BACKENDS[EMAIL_BACKEND_NAME]
 # email really leaves the machine: otherwise the link would let the inviter create the
 # invitee's account, and the emailed link is what proves the address belongs to them.
 SHOW_INVITE_LINKS = env_flag(
-    "ORKESTERI_SHOW_INVITE_LINKS", default=EMAIL_BACKEND_NAME == "console" or TESTING
+    "ORKESTERI_SHOW_INVITE_LINKS", default=EMAIL_BACKEND_NAME in {"console", "file"} or TESTING
 )
 if TESTING and not env("ORKESTERI_EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

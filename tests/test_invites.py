@@ -199,3 +199,16 @@ def test_the_invite_token_leaves_the_address_bar(owner: Membership) -> None:
     r = client.get(link_path(raw), follow=True)
     assert r.redirect_chain == [("/invite/", 302)]
     assert raw not in r.content.decode()
+
+
+def test_signed_in_as_someone_else_sign_out_returns_to_the_invitation(
+    owner: Membership, charlie: User
+) -> None:
+    _invite, raw = actions.invite_member(owner, "dave@example.com", Role.EDITOR)
+    client = opened(raw, logged_in(charlie))
+    page = client.get("/invite/").content.decode()
+    assert "You are signed in as charlie@example.com" in page
+    next_url = re.search(r'name="next" value="([^"]+)"', page)
+    assert next_url
+    r = client.post("/logout/", {"next": next_url.group(1)}, follow=True)
+    assert "Create your account to join" in r.content.decode()

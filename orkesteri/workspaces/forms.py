@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
@@ -64,9 +65,13 @@ class WorkspaceForm(forms.ModelForm):
 
 
 class LogoForm(forms.Form):
-    logo = forms.FileField(
-        label=_("Logo"), help_text=_("PNG, JPEG, WebP or GIF, at most 2 MB and 4096×4096 pixels.")
-    )
+    logo = forms.FileField(label=_("Logo"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = _(
+            "PNG, JPEG, WebP or GIF, at most %(mb)s MB and %(side)s pixels."
+        ) % {"mb": settings.LOGO_MAX_BYTES // (1024 * 1024), "side": settings.LOGO_MAX_SIDE_LABEL}
 
 
 class InviteForm(forms.Form):

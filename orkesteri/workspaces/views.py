@@ -348,6 +348,6 @@ def accept_invite(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workspaces/invite_accept.html",
-        {"invite": invite, "form": form, "has_account": has_account},
+        {"invite": invite, "form": form, "has_account": has_account, "token": token},
         status=400 if form is not None and form.errors else 200,
     )
