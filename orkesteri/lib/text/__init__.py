@@ -1,0 +1,1 @@
+"""Per-network text rules: length, limits and entities."""
