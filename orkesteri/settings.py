@@ -264,6 +264,16 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PIXELS = 4096 * 4096
 LOGO_MAX_SIDE_LABEL = "4096×4096"
 
+# --- networks: outbound HTTP and credentials at rest ------------------------------------
+# User-supplied URLs (a Mastodon instance, a PDS) may not point into private networks
+# unless this is set; tests and the local Bluesky network need it (lib/http.py).
+ALLOW_PRIVATE_NETWORKS = env_flag("ORKESTERI_ALLOW_PRIVATE_NETWORKS", default=TESTING)
+HTTP_TIMEOUT_S = env_int("ORKESTERI_HTTP_TIMEOUT", 20, high=600)
+# Fernet keys (urlsafe base64, 32 bytes), comma-separated: the first encrypts, all decrypt, so
+# a new key can be put first and `orkesteri rotate-key` re-encrypts (lib/crypto.py). When
+# unset, a key is generated once and kept in the data dir like the secret key.
+ENCRYPTION_KEYS = [k.strip() for k in env("ORKESTERI_ENCRYPTION_KEY").split(",") if k.strip()]
+
 # --- API --------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
