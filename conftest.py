@@ -7,12 +7,13 @@ alice owns workspace "acme"; bob edits there; charlie is an outsider who owns "g
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from orkesteri.accounts.models import User
 from orkesteri.testing import PASSWORD, api_client, logged_in, make_user
@@ -30,6 +31,13 @@ __all__ = ["PASSWORD", "api_client", "logged_in", "make_user"]
 def media_in_tmp(settings: Any, tmp_path: Path) -> None:
     """Uploaded files of a test go to its own temporary directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """Each test starts in English: a request in another language leaves it active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
