@@ -40,16 +40,13 @@ def test_logout_ends_the_session(alice: User) -> None:
     assert client.get("/workspaces/").status_code == 302
 
 
+def change_password(user: User, new: str) -> Any:
+    form = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    return logged_in(user).post("/password/change/", form)
+
+
 def test_password_change(alice: User) -> None:
-    client = logged_in(alice)
-    r = client.post(
-        "/password/change/",
-        {
-            "old_password": PASSWORD,
-            "new_password1": "a new long passphrase",
-            "new_password2": "a new long passphrase",
-        },
-    )
+    r = change_password(alice, "a new long passphrase")
     assert r.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("a new long passphrase")
@@ -164,16 +161,7 @@ def test_changing_the_password_revokes_api_tokens(alice: User) -> None:
     out = StringIO()
     call_command("api_token", "alice@example.com", stdout=out)
     raw = out.getvalue().strip().splitlines()[-1]
-    client = logged_in(alice)
-    r = client.post(
-        "/password/change/",
-        {
-            "old_password": PASSWORD,
-            "new_password1": "another long passphrase",
-            "new_password2": "another long passphrase",
-        },
-    )
-    assert r.status_code == 302
+    assert change_password(alice, "another long passphrase").status_code == 302
     api = Client(headers={"Authorization": f"Bearer {raw}"})
     assert api.get("/api/v1/workspaces").status_code == 401
 
