@@ -261,8 +261,8 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_MAX_PIXELS = 4096 * 4096
-LOGO_MAX_SIDE_LABEL = "4096×4096"
+LOGO_MAX_SIDE = 4096  # pixels; the most is a square of this side
+LOGO_MAX_PIXELS = LOGO_MAX_SIDE * LOGO_MAX_SIDE
 
 # --- networks: outbound HTTP and credentials at rest ------------------------------------
 # User-supplied URLs (a Mastodon instance, a PDS) may not point into private networks

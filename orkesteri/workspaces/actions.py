@@ -171,6 +171,10 @@ LOGO_FORMATS = ["PNG", "JPEG", "WEBP", "GIF"]
 DAMAGED_IMAGE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
+def logo_max_size() -> str:
+    return f"{settings.LOGO_MAX_SIDE}×{settings.LOGO_MAX_SIDE}"
+
+
 def too_big_message() -> str:
     limit = settings.LOGO_MAX_BYTES // (1024 * 1024)
     return _("The logo is larger than %(mb)s MB.") % {"mb": limit}
@@ -187,7 +191,11 @@ def read_logo(data: bytes) -> bytes:
                 raise ActionError(
                     {
                         "logo": _("The logo is %(w)s×%(h)s pixels; %(most)s is the most.")
-                        % {"w": width, "h": height, "most": settings.LOGO_MAX_SIDE_LABEL}
+                        % {
+                            "w": width,
+                            "h": height,
+                            "most": logo_max_size(),
+                        }
                     }
                 )
             probe.load()

@@ -8,6 +8,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from orkesteri.lib.dates import timezone_names
+from orkesteri.workspaces.actions import logo_max_size
 from orkesteri.workspaces.models import Workspace
 from orkesteri.workspaces.roles import Role
 
@@ -71,7 +72,10 @@ class LogoForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["logo"].help_text = _(
             "PNG, JPEG, WebP or GIF, at most %(mb)s MB and %(side)s pixels."
-        ) % {"mb": settings.LOGO_MAX_BYTES // (1024 * 1024), "side": settings.LOGO_MAX_SIDE_LABEL}
+        ) % {
+            "mb": settings.LOGO_MAX_BYTES // (1024 * 1024),
+            "side": logo_max_size(),
+        }
 
 
 class InviteForm(forms.Form):

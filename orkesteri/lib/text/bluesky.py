@@ -36,14 +36,12 @@ compared case-sensitively as the client does.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import regex
 
+from orkesteri.lib.text.tlds import bluesky_tlds
 from orkesteri.lib.text.units import codepoint_to_utf8, grapheme_count, utf8_length
 
 FacetType = Literal["mention", "link", "tag"]
@@ -116,17 +114,10 @@ def measure_bluesky(text: str, max_graphemes: int, max_bytes: int) -> BlueskyMea
     )
 
 
-@cache
-def known_tlds() -> frozenset[str]:
-    """The npm ``tlds`` list (lower case, IDN TLDs in Unicode form)."""
-    data = (Path(__file__).parent / "data" / "bluesky-tlds.json").read_text(encoding="utf-8")
-    return frozenset(json.loads(data))
-
-
 def has_known_tld(domain: str) -> bool:
     """True when the last label of ``domain`` is a known TLD (and something precedes it)."""
     _, dot, tld = domain.rpartition(".")
-    return bool(dot) and tld in known_tlds()
+    return bool(dot) and tld in bluesky_tlds()
 
 
 def is_valid_handle(handle: str) -> bool:

@@ -34,7 +34,6 @@ Offsets here are in code points (Python ``str`` indices), as the server's are.
 
 from __future__ import annotations
 
-import json
 import stringprep
 from dataclasses import dataclass
 from functools import cache
@@ -43,7 +42,8 @@ from typing import Literal
 
 import regex
 
-from orkesteri.lib.text.units import grapheme_count
+from orkesteri.lib.text.tlds import twitter_tlds
+from orkesteri.lib.text.units import drop_overlaps, grapheme_count
 
 EntityType = Literal["url", "mention", "hashtag"]
 
@@ -96,15 +96,9 @@ class Entity:
 
 
 @cache
-def twitter_tlds() -> tuple[str, ...]:
-    """twitter-text's TLD list, which the Mastodon server's URL rule uses.
-
-    It is data/tlds.json, shared with the X rules: ``{"country": [...], "generic": [...]}``
-    (a plain list is accepted too).
-    """
-    raw = json.loads((_DATA / "tlds.json").read_text(encoding="utf-8"))
-    values = raw.values() if isinstance(raw, dict) else [raw]
-    return tuple(sorted({tld.lower() for group in values for tld in group}))
+def twitter_tlds_flat() -> tuple[str, ...]:
+    """twitter-text's TLD list, which the Mastodon server's URL rule uses, as one list."""
+    return tuple(sorted({t.lower() for group in twitter_tlds().values() for t in group}))
 
 
 _DOMAIN_EXCLUDED = f"{_ASCII_PUNCTUATION}{_CONTROL}{_UNICODE_SPACES}{_INVALID_CHARS}{_DIRECTIONAL}"
@@ -151,7 +145,7 @@ _URL_TAIL = regex.compile(URL_TAIL, regex.IGNORECASE)
 
 @cache
 def _tld_regex() -> regex.Pattern[str]:
-    return regex.compile(TLD, regex.IGNORECASE | regex.MULTILINE, tlds=twitter_tlds())
+    return regex.compile(TLD, regex.IGNORECASE | regex.MULTILINE, tlds=twitter_tlds_flat())
 
 
 @dataclass(frozen=True)
@@ -324,7 +318,7 @@ def countable_text(text: str, url_length: int = URL_PLACEHOLDER_LENGTH) -> str:
         return ""
     pieces = []
     position = 0
-    for entity in _remove_overlaps(extract_urls(text) + extract_mentions(text)):
+    for entity in drop_overlaps(extract_urls(text) + extract_mentions(text)):
         pieces.append(text[position : entity.start])
         if entity.type == "url":
             pieces.append("x" * url_length)
@@ -404,13 +398,4 @@ def extract_hashtags(text: str) -> list[Entity]:
 
 def extract_entities(text: str) -> list[Entity]:
     """URLs, mentions and hashtags, without overlaps, sorted by ``start``."""
-    return _remove_overlaps(extract_urls(text) + extract_mentions(text) + extract_hashtags(text))
-
-
-def _remove_overlaps(entities: list[Entity]) -> list[Entity]:
-    kept: list[Entity] = []
-    for entity in sorted(entities, key=lambda e: e.start):
-        if kept and kept[-1].end > entity.start:
-            continue
-        kept.append(entity)
-    return kept
+    return drop_overlaps(extract_urls(text) + extract_mentions(text) + extract_hashtags(text))

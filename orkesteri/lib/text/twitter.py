@@ -56,7 +56,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -64,6 +64,9 @@ from typing import Any, Literal
 
 import emoji
 import regex
+
+from orkesteri.lib.text.tlds import twitter_tlds
+from orkesteri.lib.text.units import drop_overlaps, utf16_length
 
 __all__ = [
     "Entity",
@@ -147,12 +150,6 @@ _DOMAIN_NAME_RUN = f"[^{_punct_except('-')}{_NOT_DOMAIN}]"
 
 
 @cache
-def _tlds() -> dict[str, tuple[str, ...]]:
-    with (_DATA_DIR / "tlds.json").open(encoding="utf-8") as handle:
-        data = json.load(handle)
-    return {key: tuple(data[key]) for key in ("country", "generic")}
-
-
 def _trie_char(ch: str) -> str:
     """A TLD character; tries are wrapped in ``(?ai:...)``, which folds ASCII letters only.
 
@@ -194,8 +191,8 @@ def _trie_pattern(node: TrieNode) -> str:
 
 
 _TLD_END = r"(?=[^0-9a-zA-Z@+\-]|\Z)"
-_GTLD = f"(?ai:{_trie_pattern(_build_trie(_tlds()['generic']))}){_TLD_END}"
-_CCTLD = f"(?ai:{_trie_pattern(_build_trie(_tlds()['country']))}){_TLD_END}"
+_GTLD = f"(?ai:{_trie_pattern(_build_trie(twitter_tlds()['generic']))}){_TLD_END}"
+_CCTLD = f"(?ai:{_trie_pattern(_build_trie(twitter_tlds()['country']))}){_TLD_END}"
 _PUNYCODE = r"(?:[xX][nN]--[\-0-9a-zA-Z]+)"
 _TLD = f"(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})"
 
@@ -455,7 +452,7 @@ def extract_hashtags_with_indices(text: str, *, check_url_overlap: bool = True) 
     if check_url_overlap and spans:
         urls = extract_urls_with_indices(text)
         if urls:
-            kept = _remove_overlapping([*spans, *urls])
+            kept = drop_overlaps([*spans, *urls])
             spans = [span for span in kept if span.type == "hashtag"]
     return spans
 
@@ -481,16 +478,6 @@ def extract_cashtags(text: str) -> list[str]:
 # All entities.
 
 
-def _remove_overlapping(spans: Sequence[Span]) -> list[Span]:
-    """Order by start (stable) and drop any span that overlaps the one kept before it."""
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if kept and kept[-1].end > span.start:
-            continue
-        kept.append(span)
-    return kept
-
-
 def extract_entities_with_indices(text: str) -> list[Span]:
     """URLs, mentions, lists, hashtags and cashtags, in text order, without overlaps."""
     spans = [
@@ -499,7 +486,7 @@ def extract_entities_with_indices(text: str) -> list[Span]:
         *extract_hashtags_with_indices(text, check_url_overlap=False),
         *extract_cashtags_with_indices(text),
     ]
-    return _remove_overlapping(spans) if spans else []
+    return drop_overlaps(spans) if spans else []
 
 
 def extract_entities(text: str) -> list[Entity]:
@@ -719,12 +706,6 @@ class ParseResult:
         }
 
 
-def _utf16_length(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def _weighted_items(text: str, config: TextConfig) -> list[tuple[int, int, int]]:
     """``(start, end, weight)`` of the URLs and emoji that weigh as a whole, in order.
 
@@ -772,9 +753,9 @@ def _last_valid_unit(text: str, items: list[tuple[int, int, int]], config: TextC
             return max(units - 1, 0)
         weight += segment_weight + item_weight
         if start >= stop or weight > limit:
-            units += _utf16_length(segment)
+            units += utf16_length(segment)
             return max(units - 1, 0)
-        units += _utf16_length(text[position:end])
+        units += utf16_length(text[position:end])
         position = end
     return max(units - 1, 0)  # not reached: the sentinel item returns
 
@@ -794,14 +775,14 @@ def parse_tweet(text: str, config: TextConfig | None = None) -> ParseResult:
 
     limit = config.max_weighted_tweet_length * config.scale
     has_invalid = _INVALID_CHAR.search(normalized) is not None
-    text_units = _utf16_length(text)
+    text_units = utf16_length(text)
     display_end = text_units - 1 if text else 0
     if not has_invalid and weight <= limit:
         valid_end = display_end
     else:
         # Offsets are found in the normalised text and shifted by the length difference.
         valid_end = _last_valid_unit(normalized, items, config)
-        valid_end += text_units - _utf16_length(normalized)
+        valid_end += text_units - utf16_length(normalized)
     weighted_length = weight // config.scale
     return ParseResult(
         weighted_length=weighted_length,

@@ -21,6 +21,9 @@ JavaScript's ``TextEncoder`` does and what Bluesky's lexicon length check expect
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
 import regex
 
 _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
@@ -132,3 +135,24 @@ def from_utf16_code_units(units: list[int]) -> str:
     """Build a ``str`` from UTF-16 code units, keeping lone surrogates as they are."""
     data = b"".join(unit.to_bytes(2, "little") for unit in units)
     return data.decode("utf-16-le", "surrogatepass")
+
+
+class HasSpan(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+Spanned = TypeVar("Spanned", bound=HasSpan)
+
+
+def drop_overlaps(items: Iterable[Spanned]) -> list[Spanned]:
+    """In order of start (stable), each item that does not overlap the one kept before it."""
+    kept: list[Spanned] = []
+    for item in sorted(items, key=lambda i: i.start):
+        if kept and kept[-1].end > item.start:
+            continue
+        kept.append(item)
+    return kept

@@ -131,7 +131,7 @@ def _oracle() -> regex.Pattern[str]:
         rf"{preceding}(?P<url>(?P<scheme>{mastodon.SCHEME})?"
         rf"(?P<domain>{subdomain}*{domain_name}{mastodon.TLD}){mastodon.URL_TAIL})",
         regex.IGNORECASE | regex.MULTILINE,
-        tlds=mastodon.twitter_tlds(),
+        tlds=mastodon.twitter_tlds_flat(),
     )
 
 
