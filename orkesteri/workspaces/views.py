@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -211,11 +212,9 @@ def members(request: HttpRequest, workspace: str) -> HttpResponse:
                     request.session[INVITE_LINK] = actions.invite_url(raw, base)
                 return redirect("workspace_members", workspace=ws.slug)
     team = ws.memberships.select_related("user").order_by("user__email")
-    pending = [
-        i
-        for i in Invite.objects.filter(workspace=ws, accepted_at=None, revoked_at=None)
-        if i.status == "pending"
-    ]
+    pending = Invite.objects.filter(
+        workspace=ws, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    )
     return render(
         request,
         "workspaces/members.html",
