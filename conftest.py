@@ -26,6 +26,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 __all__ = ["PASSWORD", "api_client", "logged_in", "make_user"]
 
+# teapot_url, no_network: the fixtures of the adapter contract tests.
+pytest_plugins = ["orkesteri.networks.testing"]
+
 
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings: Any, tmp_path: Path) -> None:

@@ -242,7 +242,10 @@ def run(argv: list[str]) -> int:
     if not argv or argv[0] not in {"up", "web", "worker", "prepare", "-h", "--help"}:
         if not argv:
             parser.print_help()
-            print("\nOther commands: migrate, demo, createowner, api-token EMAIL, shell, …")
+            print(
+                "\nOther commands: migrate, demo, createowner, api-token EMAIL,"
+                " check-text --network NAME TEXT, rotate-key, shell, …"
+            )
             return 0
         return manage([argv[0].replace("-", "_"), *argv[1:]])
     args = parser.parse_args(argv)

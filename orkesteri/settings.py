@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "orkesteri.core",
     "orkesteri.accounts",
     "orkesteri.workspaces",
+    "orkesteri.channels",
+    "orkesteri.networks.feed",
     "orkesteri.api",
 ]
 
@@ -286,5 +288,12 @@ LOGGING = {
     "loggers": {
         "huey": {"level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR"},
+        # httpx logs each request's full URL at INFO, and the Telegram Bot API carries the bot
+        # token in the URL path: keep network clients' logs to warnings.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "telegram": {"level": "WARNING"},
+        "atproto": {"level": "WARNING"},
+        "mastodon": {"level": "WARNING"},
     },
 }

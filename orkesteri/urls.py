@@ -4,7 +4,9 @@ from django.urls import include, path
 from orkesteri.accounts import views as accounts
 from orkesteri.accounts.forms import QueuedPasswordResetForm
 from orkesteri.api.api import api
+from orkesteri.channels import views as channels
 from orkesteri.core import views as core
+from orkesteri.networks.feed import views as feed
 from orkesteri.workspaces import views as ws
 
 W = "w/<slug:workspace>/"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("feeds/<str:feed_id>.atom", feed.feed_atom, name="feed_atom"),
     # accounts
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -74,5 +77,22 @@ urlpatterns = [
     path(W + "settings/invites/<int:invite_id>/revoke/", ws.invite_revoke, name="invite_revoke"),
     path(W + "settings/audit/", ws.audit_log, name="audit_log"),
     path(W + "settings/delete/", ws.workspace_delete, name="workspace_delete"),
+    # channels
+    path(
+        "channels/oauth/callback/", channels.channel_oauth_callback, name="channel_oauth_callback"
+    ),
+    path(W + "channels/", channels.channel_list, name="channel_list"),
+    path(W + "channels/connect/<slug:network>/", channels.channel_connect, name="channel_connect"),
+    path(W + "channels/<int:channel_id>/test/", channels.channel_test, name="channel_test"),
+    path(
+        W + "channels/<int:channel_id>/reconnect/",
+        channels.channel_reconnect,
+        name="channel_reconnect",
+    ),
+    path(
+        W + "channels/<int:channel_id>/disconnect/",
+        channels.channel_disconnect,
+        name="channel_disconnect",
+    ),
     path(W + "<slug:name>/", ws.section, name="section"),
 ]

@@ -6,7 +6,7 @@ alice's Bearer token (she owns "acme"), so the fuzzer gets past authentication i
 code paths. Each request runs in a savepoint that is rolled back, so examples do not see each
 other's writes (a DELETE of acme does not starve the examples after it).
 
-Two fuzzing tests (generated ids; real ids of acme, a member and an invite) and two
+Two fuzzing tests (generated ids; real ids of acme, a member, an invite and a channel) and two
 deterministic ones for inputs random generation seldom hits: integers at the limits of a
 64-bit column, and NUL characters, which PostgreSQL text cannot store.
 """
@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, positive
 
 from orkesteri.accounts import actions as accounts_actions
 from orkesteri.accounts.models import User, new_token_value
+from orkesteri.channels.actions import connect_channel
 from orkesteri.workspaces.actions import invite_member
 from orkesteri.workspaces.models import Membership, Workspace
 
@@ -135,12 +136,14 @@ class World:
     workspace_id: int
     member_ids: dict[str, int]
     invite_id: int
+    channel_id: int
 
     def path_ids(self, member: str = "bob") -> dict[str, int]:
         return {
             "workspace_id": self.workspace_id,
             "member_id": self.member_ids[member],
             "invite_id": self.invite_id,
+            "channel_id": self.channel_id,
         }
 
 
@@ -159,6 +162,7 @@ def world(
             "bob": Membership.objects.get(workspace=acme, user=bob).pk,
         },
         invite_id=invite.pk,
+        channel_id=connect_channel(acme, alice, "feed", {"title": "Acme news"}).pk,
     )
 
 
@@ -197,10 +201,17 @@ def test_it_survives_generated_requests(
     member=st.sampled_from(["alice", "bob"]),
     # Generated strings are hardly ever valid addresses, so invitations would never be made.
     email=st.sampled_from(["", "dave@example.com", "Erin@Example.COM", "bob@example.com"]),
+    # The built-in feed is the one network that needs no outside server (and an unknown one).
+    network=st.sampled_from(["", "feed", "myspace"]),
 )
 @FUZZ
 def test_it_survives_generated_requests_on_real_objects(
-    case: schemathesis.Case, member: str, email: str, world: World, crashes: list[str]
+    case: schemathesis.Case,
+    member: str,
+    email: str,
+    network: str,
+    world: World,
+    crashes: list[str],
 ) -> None:
     """The same, with the path naming acme, one of its members and its pending invite."""
     real = world.path_ids(member)
@@ -209,6 +220,8 @@ def test_it_survives_generated_requests_on_real_objects(
     case.path_parameters = {name: real[name] for name in case.path_parameters or {}}
     if email and isinstance(case.body, dict) and "email" in case.body:
         case.body = {**case.body, "email": email}
+    if network and isinstance(case.body, dict) and "network" in case.body:
+        case.body = {**case.body, "network": network}
     call_and_check(case, crashes)
 
 

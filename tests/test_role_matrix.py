@@ -15,6 +15,9 @@ import pytest
 from django.test import Client
 
 from orkesteri.accounts.models import User
+from orkesteri.channels.actions import connect_channel
+from orkesteri.channels.models import Channel
+from orkesteri.networks.feed.models import FeedEntry
 from orkesteri.testing import api_client, logged_in, make_user
 from orkesteri.workspaces.actions import invite_member
 from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspace
@@ -36,6 +39,10 @@ EXPECTED: dict[str, set[str]] = {
     "view_audit": {"owner", "manager"},
     "grant_owner": {"owner"},
     "delete_workspace": {"owner"},
+    "view_channels": ALL,
+    "connect_channel": {"owner", "manager"},
+    "send_test_post": {"owner", "manager"},
+    "disconnect_channel": {"owner", "manager"},
 }
 
 
@@ -47,6 +54,7 @@ class Scene:
     api: Client
     target: Membership
     invite: Invite
+    channel: Channel
 
     @property
     def base(self) -> str:
@@ -149,6 +157,31 @@ ACTIONS: dict[str, Action] = {
         done=lambda s: True,
     ),
     "grant_owner": give_role("owner"),
+    "view_channels": Action(
+        web=lambda s: s.web.get(s.base + "/channels/"),
+        api=lambda s: s.api.get(s.api_base + "/channels"),
+        done=lambda s: True,
+    ),
+    "connect_channel": Action(
+        web=lambda s: s.web.post(s.base + "/channels/connect/feed/", {"title": "New feed"}),
+        api=lambda s: js(
+            s.api,
+            "post",
+            s.api_base + "/channels",
+            {"network": "feed", "config": {"title": "New feed"}},
+        ),
+        done=lambda s: Channel.objects.filter(display_name="New feed").exists(),
+    ),
+    "send_test_post": Action(
+        web=lambda s: s.web.post(f"{s.base}/channels/{s.channel.pk}/test/"),
+        api=None,
+        done=lambda s: FeedEntry.objects.filter(feed_id=s.channel.remote_id).exists(),
+    ),
+    "disconnect_channel": Action(
+        web=lambda s: s.web.post(f"{s.base}/channels/{s.channel.pk}/disconnect/"),
+        api=lambda s: s.api.delete(f"{s.api_base}/channels/{s.channel.pk}"),
+        done=lambda s: not Channel.objects.filter(pk=s.channel.pk).exists(),
+    ),
     "delete_workspace": Action(
         web=lambda s: s.web.post(s.base + "/settings/delete/", {"confirm": s.ws.name}),
         api=lambda s: s.api.delete(s.api_base),
@@ -173,7 +206,8 @@ def scene_for(acme: Workspace, alice: User) -> Callable[[str], Scene]:
         target = Membership.objects.create(workspace=acme, user=target_user, role=Role.VIEWER)
         owner = Membership.objects.get(workspace=acme, user=alice)
         invite, _raw = invite_member(owner, "pending@example.com", Role.VIEWER)
-        return Scene(acme, actor, logged_in(actor), api_client(actor), target, invite)
+        channel = connect_channel(acme, alice, "feed", {"title": "Acme news"})
+        return Scene(acme, actor, logged_in(actor), api_client(actor), target, invite, channel)
 
     return make
 

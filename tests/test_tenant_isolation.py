@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from orkesteri.accounts.actions import create_token
 from orkesteri.accounts.models import User
 from orkesteri.api.api import api
+from orkesteri.channels.actions import connect_channel
+from orkesteri.channels.models import Channel
 from orkesteri.testing import api_client, logged_in
 from orkesteri.workspaces.actions import invite_member
 from orkesteri.workspaces.models import Membership, Workspace
@@ -30,9 +32,10 @@ PUBLIC = {
     "open_invite": "the secret token is the credential; tested in test_invites",
     "password_reset_confirm": "Django's signed reset link",
     "set_language": "sets a cookie",
+    "feed_atom": "a public feed; its unguessable id is the address, tested in networks/feed",
 }
 # Keyword arguments that do not name an object: filled with a harmless value.
-NOT_OBJECTS = {"name": "calendar"}
+NOT_OBJECTS = {"name": "calendar", "network": "feed"}
 SAMPLE_BODY = {
     "name": "Renamed",
     "email": "newcomer@example.com",
@@ -42,6 +45,9 @@ SAMPLE_BODY = {
     "brand_color": "#123456",
     "slug": "renamed",
     "confirm": "Globex Tea",
+    "network": "feed",
+    "config": {"title": "Planted"},
+    "title": "Planted",
 }
 
 
@@ -58,6 +64,7 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
     b_owner = Membership.objects.get(workspace=globex, user=charlie)
     b_invite, _raw = invite_member(b_owner, "eve@example.com", Role.EDITOR)
     b_token, _ = create_token(charlie, "charlie's script")
+    b_channel = connect_channel(globex, charlie, "feed", {"title": "Globex news"})
     return World(
         a=acme,
         b=globex,
@@ -68,6 +75,7 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
             "member_id": b_owner.pk,
             "invite_id": b_invite.pk,
             "token_id": b_token.pk,
+            "channel_id": b_channel.pk,
         },
     )
 
@@ -114,6 +122,9 @@ def test_every_web_route_with_an_object_of_b_is_404(world: World, alice: User) -
             checked += r.status_code == 404
     assert checked >= 15, "the walk found fewer routes than the product has"
     assert Workspace.objects.filter(pk=world.b.pk, name="Globex Tea").exists()
+    assert list(
+        Channel.objects.filter(workspace=world.b).values_list("display_name", flat=True)
+    ) == ["Globex news"]
 
 
 def test_web_routes_of_a_with_a_member_of_b_are_404(world: World, alice: User) -> None:
@@ -122,8 +133,8 @@ def test_web_routes_of_a_with_a_member_of_b_are_404(world: World, alice: User) -
     for route, pattern in web_routes():
         if pattern.name in PUBLIC or "workspace>" not in route or route.count("<") < 2:
             continue
-        if "<slug:name>" in route:
-            continue
+        if "<slug:name>" in route or "<slug:network>" in route:
+            continue  # a section or network name, not an object of B
         url = fill(route, values)
         r = client.post(url, SAMPLE_BODY)
         assert r.status_code == 404, f"POST {url} answered {r.status_code}"

@@ -147,3 +147,52 @@ class AuditEventOut(Schema):
     target: str
     changes: dict[str, list[object]]
     created_at: datetime
+
+
+class ChannelIn(InputSchema):
+    network: str = Field(
+        max_length=32, description="The network's slug: bluesky, mastodon, telegram, vk, feed."
+    )
+    config: dict[str, str | bool | int | None] = Field(
+        description="The network's connect fields (docs/networks/<network>.md), e.g. for "
+        "bluesky {service_url, handle, app_password}. Secrets are stored encrypted and never "
+        "returned."
+    )
+
+
+class ChannelLimitsOut(Schema):
+    text: int = Field(description="Most characters (in the network's own unit) of a post.")
+    caption: int | None = Field(description="Most characters when images are attached.")
+    max_images: int
+    max_image_bytes: int | None
+    max_alt_text: int | None
+
+
+class ChannelOut(Schema):
+    id: int
+    network: str
+    network_label: str
+    display_name: str
+    remote_id: str = Field(description="The account's id on the network.")
+    url: str
+    status: str = Field(description="connected, needs_reconnect or error")
+    status_message: str
+    features: list[str]
+    limits: ChannelLimitsOut
+    last_used_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_features(obj: Any) -> list[str]:
+        return sorted(obj.adapter_class.features)
+
+    @staticmethod
+    def resolve_limits(obj: Any) -> dict[str, Any]:
+        limits = obj.adapter_class(credentials={}, config=obj.config).limits
+        return {
+            "text": limits.text.limit,
+            "caption": limits.caption.limit if limits.caption else None,
+            "max_images": limits.max_images,
+            "max_image_bytes": limits.max_image_bytes,
+            "max_alt_text": limits.max_alt_text,
+        }

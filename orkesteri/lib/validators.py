@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import SplitResult, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -17,3 +18,13 @@ def validate_one_line(value: str) -> None:
         raise ValidationError(
             _("Use one line of text without control characters."), code="control_characters"
         )
+
+
+def split_url(value: str) -> SplitResult | None:
+    """`urlsplit`, or None for what is not a URL ("https://[x", a port that is not a number)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError for a bad port
+    except ValueError:
+        return None
+    return parts

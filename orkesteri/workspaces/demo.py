@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from orkesteri.accounts.models import User
+from orkesteri.channels.actions import connect_channel
 from orkesteri.workspaces import actions
 from orkesteri.workspaces.models import Membership, Workspace
 from orkesteri.workspaces.roles import Role
@@ -39,4 +40,6 @@ def load_demo(owner: User) -> Workspace | None:
         Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": role})
         actions.record(workspace, owner, "member.added", email, {"role": [None, role.value]})
     actions.invite_member(owner_membership, "agency.partner@demo.example", Role.VIEWER)
+    # A channel that works offline, so publishing can be tried before connecting real accounts.
+    connect_channel(workspace, owner, "feed", {"title": "Nordic Roastery news"})
     return workspace

@@ -155,4 +155,8 @@ AUDIT_ACTIONS = {
     "member.role_changed": _("changed the role of"),
     "member.removed": _("removed"),
     "member.left": _("left the workspace"),
+    "channel.connected": _("connected the channel"),
+    "channel.reconnected": _("reconnected the channel"),
+    "channel.disconnected": _("disconnected the channel"),
+    "channel.test_post": _("sent a test post to"),
 }

@@ -18,7 +18,8 @@ What the networks document, for the adapters that declare them:
   ``caption``): ``max_hashtags=30``, ``max_mentions=20``; unit not documented, ``Unit.UTF16``
   is the safe reading.
 * VK: ``wall.post``'s ``message`` is documented without a unit or limit
-  (https://dev.vk.com/method/wall.post); ``Unit.CODE_POINTS``.
+  (https://dev.vk.com/method/wall.post); ``Unit.CODE_POINTS``, and the limit
+  orkesteri/networks/vk/conf.py explains.
 
 ``Unit.UTF16`` never under-counts against a code point or grapheme limit, which is why it is
 the reading where a network is silent.

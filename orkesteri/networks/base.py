@@ -1,0 +1,327 @@
+"""The adapter contract (DESIGN.md §4): what every network package implements.
+
+Adapters take and return the small frozen dataclasses below and never save models; the
+caller (`orkesteri/channels/actions.py`, later `publishing/actions.py`) persists. Adapters
+raise only the four error types below, each with a message a user can act on; every
+network maps its documented error bodies onto them in its own `adapter.py`.
+
+Generic code never names a network: it asks the adapter class for `features`, `limits`,
+`ConnectForm` and `label` (STYLE.md rules 2–3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from orkesteri.lib.text import Measurement, TextRules, measure
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.utils.functional import _StrPromise as StrPromise
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class AdapterError(Exception):
+    """Something went wrong talking to the network. `permanent` means retrying won't help."""
+
+    permanent: bool = False
+
+    def __init__(
+        self, message: str, permanent: bool | None = None, unknown_outcome: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if permanent is not None:
+            self.permanent = permanent
+        # The request may have reached the network (a timeout after sending, a dropped
+        # connection): re-sending is only safe where the adapter is `idempotent`.
+        self.unknown_outcome = unknown_outcome
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthExpired(AdapterError):
+    """The credentials no longer work: the channel needs reconnecting."""
+
+    permanent = True
+
+
+class RateLimited(AdapterError):
+    """The network asks us to slow down. `retry_after` in seconds when the network says."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, scope: str = "account"
+    ) -> None:
+        super().__init__(message, permanent=False)
+        self.retry_after = retry_after
+        self.scope = scope
+
+
+class Rejected(AdapterError):
+    """The network refused this content (too long, bad media, duplicate…): fix the post."""
+
+    permanent = True
+
+
+class Unsupported(Rejected):
+    """The draft asks for a feature this network does not have (e.g. a thread on VK)."""
+
+
+# --- what adapters declare -------------------------------------------------------------
+
+
+class Feature(StrEnum):
+    PUBLISH = "publish"
+    THREAD = "thread"  # a reply chain of our own posts
+    DELETE = "delete"
+    MEDIA = "media"  # images with the post
+    ALT_TEXT = "alt_text"
+    LINK_CARD = "link_card"
+    CONTENT_WARNING = "content_warning"
+    VISIBILITY = "visibility"
+    LANGUAGE = "language"
+    SILENT = "silent"  # publish without notifying subscribers
+    OAUTH = "oauth"  # connects through the network's authorization page
+    INBOX = "inbox"
+    REPLY = "reply"
+    DM = "dm"
+    METRICS = "metrics"
+    PUBLIC_READ = "public_read"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the composer, the media picker and the publisher read (STYLE.md rule 3)."""
+
+    text: TextRules
+    caption: TextRules | None = None  # the text limit when images are attached, if different
+    max_images: int = 0
+    image_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "image/gif")
+    max_image_bytes: int | None = None
+    max_alt_text: int | None = None  # characters (code points)
+    max_thread: int = 1  # posts in one thread, 1 = no threads
+
+    def text_rules(self, with_images: bool) -> TextRules:
+        return self.caption if with_images and self.caption else self.text
+
+
+# --- what adapters take and return -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A published post. `data` holds what the network needs later (e.g. Bluesky's cid)."""
+
+    remote_id: str
+    url: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One post to publish on one channel.
+
+    `options` are the per-network choices the composer offers when the adapter declares
+    the feature: content_warning (str), visibility (str), language (str), silent (bool).
+    `reply_to` makes it a reply (THREAD); `link` asks for a link card (LINK_CARD).
+    """
+
+    text: str
+    images: tuple[Image, ...] = ()
+    link: str = ""
+    reply_to: Receipt | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A verified account: what `connect` and `finish_authorize` return for the caller to save."""
+
+    account_id: str  # the network's stable id for the account (DID, account id, chat id…)
+    display_name: str  # what the user recognises (@handle, channel title…)
+    credentials: Mapping[str, Any]  # encrypted at rest; never shown or returned by the API
+    config: Mapping[str, Any] = field(default_factory=dict)  # not secret (service URL, limits…)
+    url: str = ""  # the account's public page
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Numbers read back from the network; a missing key means the network doesn't say."""
+
+    values: Mapping[str, int]
+    note: str = ""  # e.g. why some numbers are unavailable
+
+
+# --- the adapter -----------------------------------------------------------------------
+
+
+class Adapter:
+    """Base class. A network overrides what it supports; the rest raises `Unsupported`.
+
+    An instance is built from a channel's decrypted credentials and its config. If the
+    network refreshes a session, the adapter updates `self.credentials`; the caller saves
+    them when they changed.
+    """
+
+    kind: ClassVar[str]
+    label: ClassVar[str | StrPromise]
+    features: ClassVar[frozenset[Feature]] = frozenset()
+    default_limits: ClassVar[Limits]
+    ConnectForm: ClassVar[type[forms.Form]]  # fields for connect; its cleaned_data → connect()
+    help_text: ClassVar[str | StrPromise] = (
+        ""  # how to get the credentials, shown above the connect form
+    )
+    # True when publish() with the same key twice cannot create two posts (Bluesky record key,
+    # Mastodon Idempotency-Key, VK guid): only then may an unknown outcome be retried.
+    idempotent: ClassVar[bool] = False
+
+    def __init__(self, credentials: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        self.credentials = dict(credentials)
+        self.config = dict(config)
+
+    @property
+    def limits(self) -> Limits:
+        """This channel's limits: the defaults, unless the network told us its own."""
+        return self.default_limits
+
+    # connecting
+
+    @classmethod
+    def connect(cls, data: Mapping[str, Any]) -> Connection:
+        """Verify what the user entered (ConnectForm.cleaned_data) against the network."""
+        raise Unsupported(_("%(network)s cannot be connected this way.") % {"network": cls.label})
+
+    @classmethod
+    def authorize_url(
+        cls, data: Mapping[str, Any], redirect_uri: str, state: str
+    ) -> tuple[str, dict[str, Any]]:
+        """OAuth: the URL to send the user to, and what finish_authorize needs back."""
+        raise Unsupported(_("%(network)s does not connect through OAuth.") % {"network": cls.label})
+
+    @classmethod
+    def finish_authorize(
+        cls, pending: Mapping[str, Any], params: Mapping[str, str], redirect_uri: str
+    ) -> Connection:
+        raise Unsupported(_("%(network)s does not connect through OAuth.") % {"network": cls.label})
+
+    def verify(self) -> Connection:
+        """Check the stored credentials still work (reconnect, health checks)."""
+        raise Unsupported(_("%(network)s cannot check its connection.") % {"network": self.label})
+
+    # publishing
+
+    def problems(self, draft: Draft) -> list[str]:
+        """Why this draft cannot be published here. Pure: no I/O, safe in a request."""
+        return generic_problems(self, draft)
+
+    def publish(self, draft: Draft, key: str) -> Receipt:
+        raise Unsupported(_("%(network)s cannot publish.") % {"network": self.label})
+
+    def delete(self, remote_id: str, data: Mapping[str, Any] | None = None) -> None:
+        """Delete a published post; `data` is its Receipt's data (e.g. an album's other ids)."""
+        raise Unsupported(_("%(network)s cannot delete posts.") % {"network": self.label})
+
+    # reading back
+
+    def account_counts(self) -> Counts:
+        raise Unsupported(_("%(network)s does not report followers.") % {"network": self.label})
+
+    def post_counts(self, receipt: Receipt) -> Counts:
+        raise Unsupported(_("%(network)s does not report post numbers.") % {"network": self.label})
+
+
+def web_url(value: Any) -> str:
+    """`value` if it is an http(s) address a browser may open, else "" (never javascript:)."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return value
+    return ""
+
+
+def measure_draft(adapter: Adapter, draft: Draft) -> Measurement:
+    return measure(draft.text, adapter.limits.text_rules(with_images=bool(draft.images)))
+
+
+def generic_problems(adapter: Adapter, draft: Draft) -> list[str]:
+    """The checks every network shares, driven by its `features` and `limits`."""
+    limits, features = adapter.limits, adapter.features
+    problems = list(measure_draft(adapter, draft).problems)
+    if not draft.text.strip() and not draft.images:
+        problems.append(_("The post is empty."))
+    if draft.images:
+        if Feature.MEDIA not in features or not limits.max_images:
+            problems.append(
+                _("%(network)s posts cannot carry images here.") % {"network": adapter.label}
+            )
+        elif len(draft.images) > limits.max_images:
+            problems.append(
+                ngettext(
+                    "At most %(max)s image can go with a post.",
+                    "At most %(max)s images can go with a post.",
+                    limits.max_images,
+                )
+                % {"max": limits.max_images}
+            )
+        for number, image in enumerate(draft.images, start=1):
+            problems += _image_problems(limits, features, number, image)
+    needs = (
+        (draft.reply_to is not None, Feature.THREAD, _("replies")),
+        (bool(draft.link), Feature.LINK_CARD, _("link cards")),
+        (
+            bool(draft.options.get("content_warning")),
+            Feature.CONTENT_WARNING,
+            _("content warnings"),
+        ),
+        (bool(draft.options.get("visibility")), Feature.VISIBILITY, _("visibility")),
+        (bool(draft.options.get("silent")), Feature.SILENT, _("silent posts")),
+    )
+    for wanted, feature, name in needs:
+        if wanted and feature not in features:
+            problems.append(
+                _("%(network)s does not support %(feature)s.")
+                % {"network": adapter.label, "feature": name}
+            )
+    return problems
+
+
+def _image_problems(
+    limits: Limits, features: frozenset[Feature], number: int, image: Image
+) -> list[str]:
+    found = []
+    if image.mime not in limits.image_types:
+        found.append(
+            _("Image %(n)s is %(type)s; this network takes %(types)s.")
+            % {"n": number, "type": image.mime, "types": ", ".join(limits.image_types)}
+        )
+    if limits.max_image_bytes and len(image.data) > limits.max_image_bytes:
+        found.append(
+            _("Image %(n)s is %(size)s KB; the most is %(max)s KB.")
+            % {"n": number, "size": len(image.data) // 1024, "max": limits.max_image_bytes // 1024}
+        )
+    if image.alt and limits.max_alt_text and len(image.alt) > limits.max_alt_text:
+        found.append(
+            _("The alt text of image %(n)s is %(length)s characters; the most is %(max)s.")
+            % {"n": number, "length": len(image.alt), "max": limits.max_alt_text}
+        )
+    if image.alt and Feature.ALT_TEXT not in features:
+        found.append(
+            _("Image %(n)s has alt text, which this network does not show.") % {"n": number}
+        )
+    return found

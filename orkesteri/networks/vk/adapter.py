@@ -1,0 +1,505 @@
+"""VK: posts on a community wall, as the community, with a community editor's user key.
+
+A thin client on lib/http (no SDK). Every call is a POST to `conf.API_BASE_URL + method`
+with `v` pinned and the key in the Authorization header
+(https://dev.vk.com/ru/api/api-requests). VK answers errors with HTTP 200 and a body
+{"error": {"error_code", "error_msg", "request_params"}}; `_vk_error` maps the codes of
+https://dev.vk.com/ru/reference/errors onto the adapter errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from orkesteri.lib import http
+from orkesteri.networks.base import (
+    Adapter,
+    AdapterError,
+    AuthExpired,
+    Connection,
+    Counts,
+    Draft,
+    Feature,
+    Image,
+    Limits,
+    RateLimited,
+    Receipt,
+    Rejected,
+    Unsupported,
+    generic_problems,
+)
+from orkesteri.networks.vk import conf
+from orkesteri.networks.vk.forms import ConnectForm
+
+# Errors the request may have reached VK before (the post may exist): only then is an
+# unknown outcome possible.
+_MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    httpx.TooManyRedirects,
+)
+_ACCESS_CODES = {7, 15, 200, 203}  # permission / access denied (errors.json)
+_POST_REFUSED_CODES = {214, 219, 220, 222, 224, 225}  # wall.post's own errors (schema)
+_UPLOAD_CODES = {22, 105, 114, 118, 121, 122, 129}  # upload and photo parameters
+_BAD_PARAM_CODES = {100, 113, 125}
+_NOT_FOUND = 104
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif"}
+
+
+def _needs_user_key() -> str:
+    return _(
+        "This is a community key. VK lets only the key of a person who is an administrator "
+        "or editor of the community post on its wall. Create a user key as described above "
+        "and connect again."
+    )
+
+
+def _vk_error(error: Mapping[str, Any]) -> AdapterError:
+    """The adapter error for one of VK's documented error codes."""
+    try:
+        code = int(error.get("error_code") or 0)
+    except (TypeError, ValueError):
+        code = 0
+    detail = str(error.get("error_msg") or "")[:300]
+    if code == 5:
+        return AuthExpired(
+            _(
+                "VK no longer accepts this channel's access key (it was revoked, expired or "
+                "the account's password changed). Get a new key and reconnect the channel."
+            )
+        )
+    if code == 27:
+        return AuthExpired(_needs_user_key())
+    if code in (17, 28, 703):
+        return AuthExpired(
+            _(
+                "VK wants the account owner to act first (%(detail)s): log in to vk.com "
+                "with that account, confirm what VK asks, then reconnect the channel."
+            )
+            % {"detail": detail}
+        )
+    if code in conf.RETRY_AFTER_S:
+        return RateLimited(
+            _("VK asks Orkesteri to slow down (%(detail)s). It will try again later.")
+            % {"detail": detail},
+            retry_after=conf.RETRY_AFTER_S[code],
+        )
+    if code == 14:
+        return AdapterError(
+            _(
+                "VK wants a captcha solved before it takes more posts from this account. "
+                "Orkesteri cannot solve captchas: publish this post yourself on vk.com, or "
+                "wait a few hours and try again."
+            ),
+            permanent=True,
+        )
+    if code in _ACCESS_CODES:
+        return AuthExpired(
+            _(
+                "VK denied access (%(detail)s). Check that the VK account is still an "
+                "administrator or editor of the community and that its key has the rights "
+                "wall and photos, then reconnect the channel."
+            )
+            % {"detail": detail}
+        )
+    # VK's own text for 214 at the daily cap: "Access to adding post denied: you can only
+    # add 50 posts a day" (quoted in vknet/vk#597).
+    if code in _POST_REFUSED_CODES:
+        return Rejected(
+            _(
+                "VK did not take the post on the community wall (%(detail)s). A community "
+                "can publish at most 50 posts a day, and VK may forbid links or ads there."
+            )
+            % {"detail": detail}
+        )
+    if code in _UPLOAD_CODES:
+        return Rejected(_("VK did not accept an image (%(detail)s).") % {"detail": detail})
+    if code in _BAD_PARAM_CODES:
+        return Rejected(_("VK refused the request as invalid (%(detail)s).") % {"detail": detail})
+    return AdapterError(
+        _("VK reported an error (%(code)s: %(detail)s). Try again later.")
+        % {"code": code, "detail": detail}
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
+def _int(value: Any) -> int | None:
+    """A whole number from an answer field, or None if VK sent something else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
+        return int(value)
+    return None
+
+
+def _send(url: str, *, write: bool = False, **kwargs: Any) -> httpx.Response:
+    """POST through lib/http, turning every transport failure into an AdapterError."""
+    try:
+        with http.client() as client:
+            response = client.post(url, **kwargs)
+    except http.BlockedAddress as exc:
+        raise AdapterError(
+            _("Orkesteri may not connect to %(url)s: %(reason)s") % {"url": url, "reason": exc},
+            permanent=True,
+        ) from exc
+    except _MAYBE_SENT as exc:
+        raise AdapterError(
+            _(
+                "VK did not answer in time. The request may have gone through; check the "
+                "community wall before publishing again."
+            ),
+            unknown_outcome=True,
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise AdapterError(
+            _("Could not reach VK. Check the server's internet connection and try again later.")
+        ) from exc
+    except httpx.InvalidURL as exc:  # e.g. an upload_url in VK's answer that is not a URL
+        raise AdapterError(_("VK sent an address Orkesteri cannot use. Try again later.")) from exc
+    _check_status(response, write)
+    return response
+
+
+def _check_status(response: httpx.Response, write: bool) -> None:
+    if response.status_code == 429:
+        raise RateLimited(
+            _("VK asks Orkesteri to slow down. It will try again later."),
+            retry_after=_retry_after(response),
+        )
+    if response.status_code >= 500:
+        raise AdapterError(
+            _("VK is having trouble (HTTP %(status)s). Try again later.")
+            % {"status": response.status_code},
+            unknown_outcome=write,
+        )
+    if response.status_code != 200:
+        raise AdapterError(
+            _("VK answered with an unexpected HTTP %(status)s. Try again later.")
+            % {"status": response.status_code}
+        )
+
+
+def _json(response: httpx.Response, write: bool = False) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise AdapterError(
+            _("VK sent an answer Orkesteri cannot read. Try again later."),
+            unknown_outcome=write,
+        ) from exc
+    if not isinstance(body, dict):
+        raise AdapterError(
+            _("VK sent an answer Orkesteri cannot read. Try again later."),
+            unknown_outcome=write,
+        )
+    return body
+
+
+def call(
+    token: str,
+    method: str,
+    params: Mapping[str, Any],
+    *,
+    write: bool = False,
+    tolerate: frozenset[int] = frozenset(),
+) -> Any:
+    """The `response` of one API method, or None for a tolerated error code."""
+    response = _send(
+        conf.API_BASE_URL + method,
+        write=write,
+        data={**params, "v": conf.API_VERSION},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = _json(response, write)
+    if isinstance(body.get("error"), Mapping):
+        if _int(body["error"].get("error_code")) in tolerate:
+            return None
+        raise _vk_error(body["error"])
+    if "response" not in body:
+        raise AdapterError(
+            _("VK sent an answer Orkesteri cannot read. Try again later."),
+            unknown_outcome=write,
+        )
+    return body["response"]
+
+
+def guid_for(key: str) -> str:
+    """wall.post's `guid` for a Delivery key: short and plain (see conf.GUID_LENGTH)."""
+    return hashlib.sha256(key.encode()).hexdigest()[: conf.GUID_LENGTH]
+
+
+def _first_group(response: Any) -> Mapping[str, Any] | None:
+    # 5.199 answers {"groups": [...], "profiles": [...]}; older versions a bare list.
+    groups = response.get("groups") if isinstance(response, Mapping) else response
+    if isinstance(groups, list) and groups and isinstance(groups[0], Mapping):
+        return groups[0]
+    return None
+
+
+def _items(response: Any) -> list[Any]:
+    items = response.get("items") if isinstance(response, Mapping) else response
+    return items if isinstance(items, list) else []
+
+
+class VkAdapter(Adapter):
+    kind = "vk"
+    label = gettext_lazy("VK")
+    features = frozenset(
+        {Feature.PUBLISH, Feature.DELETE, Feature.MEDIA, Feature.LINK_CARD, Feature.METRICS}
+    )
+    default_limits = Limits(
+        text=conf.TEXT_RULES,
+        max_images=conf.MAX_IMAGES,
+        image_types=conf.IMAGE_TYPES,
+        max_image_bytes=conf.MAX_IMAGE_BYTES,
+    )
+    ConnectForm = ConnectForm
+    help_text = gettext_lazy(
+        "VK only lets a person's key post on a community wall; a community key from the "
+        "community's settings will not work. 1. Use a VK account that is an administrator or "
+        "editor of the community. 2. Create a Standalone app at vk.com/apps?act=manage (VK now "
+        "grants the wall right to new apps only on request to devsupport@corp.vk.com). "
+        "3. Open https://oauth.vk.com/authorize?client_id=APP_ID&display=page&redirect_uri="
+        "https://oauth.vk.com/blank.html&scope=wall,photos,offline&response_type=token"
+        "&v=5.199 with your app's number instead of APP_ID and allow access. 4. Paste the "
+        "address VK shows (or just the access_token part) below, with the community's address."
+    )
+    idempotent = True  # wall.post dedupes by `guid`, derived from the Delivery key
+
+    # connecting
+
+    @classmethod
+    def connect(cls, data: Mapping[str, Any]) -> Connection:
+        return cls._connection(str(data["access_token"]), str(data["group"]))
+
+    def verify(self) -> Connection:
+        return self._connection(self._token, str(self._group_id))
+
+    @classmethod
+    def _connection(cls, token: str, group: str) -> Connection:
+        mask = cls._token_rights(token)
+        found = cls._find_group(token, group)
+        level = _int(found.get("admin_level")) or 0
+        if not found.get("is_admin") or level < conf.MIN_ADMIN_LEVEL:
+            raise AuthExpired(
+                _(
+                    "The VK account of this key is not an administrator or editor of "
+                    "%(name)s, so it cannot post there as the community."
+                )
+                % {"name": found.get("name") or group}
+            )
+        group_id = _int(found.get("id"))
+        if group_id is None:
+            raise AdapterError(_("VK sent an answer Orkesteri cannot read. Try again later."))
+        screen_name = str(found.get("screen_name") or f"club{group_id}")
+        return Connection(
+            account_id=str(group_id),
+            display_name=str(found.get("name") or screen_name),
+            credentials={"access_token": token},
+            config={
+                "group_id": group_id,
+                "screen_name": screen_name,
+                "photos": bool(mask & conf.RIGHT_PHOTOS),
+            },
+            url=conf.SITE_URL + screen_name,
+        )
+
+    @staticmethod
+    def _token_rights(token: str) -> int:
+        users = call(token, "users.get", {})
+        if not isinstance(users, list) or not users or not isinstance(users[0], Mapping):
+            raise AuthExpired(_needs_user_key())
+        mask = call(token, "account.getAppPermissions", {"user_id": users[0].get("id")})
+        if not isinstance(mask, int) or not mask & conf.RIGHT_WALL:
+            raise AuthExpired(
+                _(
+                    "This VK key lacks the wall right, which posting needs. Get a new key "
+                    "with scope=wall,photos,offline and connect again."
+                )
+            )
+        return mask
+
+    @staticmethod
+    def _find_group(token: str, group: str) -> Mapping[str, Any]:
+        response = call(
+            token,
+            "groups.getById",
+            {"group_id": group, "fields": "members_count"},
+            tolerate=frozenset(_BAD_PARAM_CODES),
+        )
+        found = _first_group(response)
+        if found is None or "id" not in found:
+            raise Rejected(
+                _("VK has no community %(group)s. Check its address.") % {"group": group}
+            )
+        if found.get("deactivated"):
+            raise Rejected(
+                _("The VK community %(group)s was deleted or blocked.") % {"group": group}
+            )
+        return found
+
+    # publishing
+
+    def problems(self, draft: Draft) -> list[str]:
+        found = generic_problems(self, draft)
+        if draft.images and not self.config.get("photos", True):
+            found.append(
+                _(
+                    "This channel's VK key lacks the photos right, so its posts cannot carry "
+                    "images. Reconnect with a key that has it."
+                )
+            )
+        for number, image in enumerate(draft.images, start=1):
+            found += _image_shape_problems(number, image)
+        return found
+
+    def publish(self, draft: Draft, key: str) -> Receipt:
+        if draft.reply_to is not None:
+            raise Unsupported(_("VK community posts cannot be replies."))
+        problems = self.problems(draft)
+        if problems:
+            raise Rejected(" ".join(problems))
+        attachments = [self._upload(image, n) for n, image in enumerate(draft.images, start=1)]
+        if draft.link:
+            attachments.append(draft.link)
+        params: dict[str, Any] = {
+            "owner_id": -self._group_id,
+            "from_group": 1,
+            "guid": guid_for(key),
+        }
+        if draft.text:
+            params["message"] = draft.text
+        if attachments:
+            params["attachments"] = ",".join(attachments)
+        response = call(self._token, "wall.post", params, write=True)
+        post_id = response.get("post_id") if isinstance(response, Mapping) else None
+        if not isinstance(post_id, int):
+            raise AdapterError(
+                _("VK did not say which post it created; check the community wall."),
+                unknown_outcome=True,
+            )
+        return self._receipt(post_id)
+
+    def _receipt(self, post_id: int) -> Receipt:
+        owner_id = -self._group_id
+        return Receipt(
+            remote_id=f"{owner_id}_{post_id}",
+            url=f"{conf.SITE_URL}wall{owner_id}_{post_id}",
+            data={"owner_id": owner_id, "post_id": post_id},
+        )
+
+    def _upload(self, image: Image, number: int) -> str:
+        """photos.getWallUploadServer → multipart POST → photos.saveWallPhoto
+        (https://dev.vk.com/en/api/upload/wall-photo); returns "photo{owner_id}_{id}"."""
+        server = call(self._token, "photos.getWallUploadServer", {"group_id": self._group_id})
+        upload_url = server.get("upload_url") if isinstance(server, Mapping) else None
+        if not isinstance(upload_url, str):
+            raise AdapterError(_("VK did not say where to upload images. Try again later."))
+        filename = f"image{number}{_EXTENSIONS.get(image.mime, '')}"
+        uploaded = _json(_send(upload_url, files={"photo": (filename, image.data, image.mime)}))
+        if not uploaded.get("photo") or uploaded.get("photo") == "[]" or "error" in uploaded:
+            raise Rejected(
+                _("VK did not accept image %(n)s; try a different JPEG, PNG or GIF file.")
+                % {"n": number}
+            )
+        saved = call(
+            self._token,
+            "photos.saveWallPhoto",
+            {
+                "group_id": self._group_id,
+                "photo": uploaded["photo"],
+                "server": uploaded.get("server", ""),
+                "hash": uploaded.get("hash", ""),
+            },
+        )
+        photo = saved[0] if isinstance(saved, list) and saved else None
+        if not isinstance(photo, Mapping) or "id" not in photo or "owner_id" not in photo:
+            raise AdapterError(
+                _("VK did not confirm image %(n)s. Try again later.") % {"n": number}
+            )
+        return f"photo{photo['owner_id']}_{photo['id']}"
+
+    def delete(self, remote_id: str, data: Mapping[str, Any] | None = None) -> None:
+        owner_id, post_id = self._parse_remote_id(remote_id)
+        # A post that is already gone is what the user wanted.
+        call(
+            self._token,
+            "wall.delete",
+            {"owner_id": owner_id, "post_id": post_id},
+            tolerate=frozenset({_NOT_FOUND}),
+        )
+
+    # reading back
+
+    def account_counts(self) -> Counts:
+        response = call(
+            self._token, "groups.getById", {"group_id": self._group_id, "fields": "members_count"}
+        )
+        found = _first_group(response)
+        if found is None or not isinstance(found.get("members_count"), int):
+            return Counts({}, note=_("VK did not report the number of members."))
+        return Counts({"followers": found["members_count"]})
+
+    def post_counts(self, receipt: Receipt) -> Counts:
+        owner_id, post_id = self._parse_remote_id(receipt.remote_id)
+        items = _items(call(self._token, "wall.getById", {"posts": f"{owner_id}_{post_id}"}))
+        if not items or not isinstance(items[0], Mapping):
+            raise Rejected(_("The post is no longer on VK."))
+        post = items[0]
+        values = {
+            name: int(post[name]["count"])
+            for name in ("likes", "reposts", "comments", "views")
+            if isinstance(post.get(name), Mapping) and isinstance(post[name].get("count"), int)
+        }
+        return Counts(values)
+
+    # channel data
+
+    @property
+    def _token(self) -> str:
+        return str(self.credentials.get("access_token", ""))
+
+    @property
+    def _group_id(self) -> int:
+        return int(self.config.get("group_id", 0))
+
+    def _parse_remote_id(self, remote_id: str) -> tuple[int, int]:
+        """ "-<group_id>_<post_id>" as published, or a bare post id on this community."""
+        owner, _sep, post = remote_id.strip().rpartition("_")
+        try:
+            return (int(owner) if owner else -self._group_id), int(post)
+        except ValueError as exc:
+            raise Rejected(_("%(id)s is not a VK post id.") % {"id": remote_id}) from exc
+
+
+def _image_shape_problems(number: int, image: Image) -> list[str]:
+    """The pixel rules of https://dev.vk.com/en/api/upload/wall-photo."""
+    found = []
+    if image.width + image.height > conf.MAX_IMAGE_SIDES_SUM:
+        found.append(
+            _("Image %(n)s is %(w)s×%(h)s; VK takes at most %(max)s pixels width plus height.")
+            % {"n": number, "w": image.width, "h": image.height, "max": conf.MAX_IMAGE_SIDES_SUM}
+        )
+    short, long = sorted((image.width, image.height))
+    if short > 0 and long / short > conf.MAX_ASPECT_RATIO:
+        found.append(
+            _("Image %(n)s is too narrow; VK takes images up to 1:%(ratio)s.")
+            % {"n": number, "ratio": conf.MAX_ASPECT_RATIO}
+        )
+    return found
