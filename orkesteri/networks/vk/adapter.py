@@ -272,13 +272,15 @@ class VkAdapter(Adapter):
     ConnectForm = ConnectForm
     help_text = gettext_lazy(
         "VK only lets a person's key post on a community wall; a community key from the "
-        "community's settings will not work. 1. Use a VK account that is an administrator or "
-        "editor of the community. 2. Create a Standalone app at vk.com/apps?act=manage (VK now "
-        "grants the wall right to new apps only on request to devsupport@corp.vk.com). "
+        "community's settings will not work.\n"
+        "1. Use a VK account that is an administrator or editor of the community.\n"
+        "2. Create a Standalone app at vk.com/apps?act=manage (VK now grants the wall right "
+        "to new apps only on request to devsupport@corp.vk.com).\n"
         "3. Open https://oauth.vk.com/authorize?client_id=APP_ID&display=page&redirect_uri="
         "https://oauth.vk.com/blank.html&scope=wall,photos,offline&response_type=token"
-        "&v=5.199 with your app's number instead of APP_ID and allow access. 4. Paste the "
-        "address VK shows (or just the access_token part) below, with the community's address."
+        "&v=5.199 with your app's number instead of APP_ID and allow access.\n"
+        "4. Paste the address VK shows (or just the access_token part) below, with the "
+        "community's address."
     )
     idempotent = True  # wall.post dedupes by `guid`, derived from the Delivery key
 
