@@ -381,3 +381,14 @@ def test_the_api_asks_for_a_token_where_the_web_would_use_oauth(
 )
 def test_only_web_addresses_become_links(url: str, kept: bool) -> None:
     assert (actions.safe_link(url) == url) is kept
+
+
+def test_the_overview_checklist_asks_for_a_channel_until_one_is_connected(
+    alice_client: Client, alice: User, acme: Workspace
+) -> None:
+    step = "Connect the brand&#x27;s social accounts"
+    page = alice_client.get("/w/acme/").content.decode()
+    assert f'⬜\n      <a href="/w/acme/channels/">{step}</a>' in page
+    actions.connect_channel(acme, alice, "feed", {"title": "Acme news"})
+    page = alice_client.get("/w/acme/").content.decode()
+    assert f'✅\n      <a href="/w/acme/channels/">{step}</a>' in page

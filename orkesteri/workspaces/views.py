@@ -109,6 +109,7 @@ def workspace_home(request: HttpRequest, workspace: str) -> HttpResponse:
         ),
         (_("Add the brand logo"), bool(ws.logo), "workspace_settings"),
         (_("Invite your team and the client"), ws.memberships.count() > 1, "workspace_members"),
+        (_("Connect the brand's social accounts"), ws.channels.exists(), "channel_list"),
     ]
     return render(request, "workspaces/home.html", {"steps": steps})
 
