@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "orkesteri.workspaces",
     "orkesteri.channels",
     "orkesteri.networks.feed",
+    "orkesteri.media",
+    "orkesteri.publishing",
     "orkesteri.api",
 ]
 
@@ -203,6 +205,13 @@ if TESTING:
 ADMIN_EMAIL = env("ORKESTERI_ADMIN_EMAIL")
 ADMIN_PASSWORD = env("ORKESTERI_ADMIN_PASSWORD")
 INVITE_TTL_DAYS = env_int("ORKESTERI_INVITE_TTL_DAYS", 7, high=365)
+
+# --- publishing -------------------------------------------------------------------------
+# A post that could not go out within this many hours of its time fails instead of
+# appearing late (a holiday greeting a day after the holiday does more harm than good).
+LATE_CUTOFF_HOURS = env_int("ORKESTERI_LATE_CUTOFF_HOURS", 6, high=24 * 14)
+# Attempts for transient errors before a delivery fails; waits grow 30 s, 1 min, 2 min…
+PUBLISH_MAX_ATTEMPTS = env_int("ORKESTERI_PUBLISH_MAX_ATTEMPTS", 6, high=20)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("ORKESTERI_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -265,6 +274,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_SIDE = 4096  # pixels; the most is a square of this side
 LOGO_MAX_PIXELS = LOGO_MAX_SIDE * LOGO_MAX_SIDE
+# Media library uploads (docs/media.md): the most bytes and pixels one image may have.
+MEDIA_MAX_BYTES = env_int("ORKESTERI_MEDIA_MAX_MB", 25, high=1024) * 1024 * 1024
+MEDIA_MAX_PIXELS = env_int("ORKESTERI_MEDIA_MAX_MEGAPIXELS", 64, high=1000) * 1_000_000
 
 # --- networks: outbound HTTP and credentials at rest ------------------------------------
 # User-supplied URLs (a Mastodon instance, a PDS) may not point into private networks

@@ -7,6 +7,8 @@ from orkesteri.api.api import api
 from orkesteri.channels import views as channels
 from orkesteri.core import views as core
 from orkesteri.networks.feed import views as feed
+from orkesteri.publishing import views as publishing
+from orkesteri.publishing.ical import calendar_ics
 from orkesteri.workspaces import views as ws
 
 W = "w/<slug:workspace>/"
@@ -17,6 +19,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("feeds/<str:feed_id>.atom", feed.feed_atom, name="feed_atom"),
+    path("feeds/<str:feed_id>/<str:name>", feed.feed_image, name="feed_image"),
+    path("approve/<str:token>/", publishing.approve_by_link, name="approve_by_link"),
+    path("ical/<str:token>.ics", calendar_ics, name="calendar_ics"),
     # accounts
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -94,5 +99,7 @@ urlpatterns = [
         channels.channel_disconnect,
         name="channel_disconnect",
     ),
+    path(W + "media/", include("orkesteri.media.urls")),
+    path(W, include("orkesteri.publishing.urls")),
     path(W + "<slug:name>/", ws.section, name="section"),
 ]

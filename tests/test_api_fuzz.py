@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, positive
 from orkesteri.accounts import actions as accounts_actions
 from orkesteri.accounts.models import User, new_token_value
 from orkesteri.channels.actions import connect_channel
+from orkesteri.publishing.actions import PostInput, create_post
 from orkesteri.workspaces.actions import invite_member
 from orkesteri.workspaces.models import Membership, Workspace
 
@@ -137,6 +138,7 @@ class World:
     member_ids: dict[str, int]
     invite_id: int
     channel_id: int
+    post_id: int
 
     def path_ids(self, member: str = "bob") -> dict[str, int]:
         return {
@@ -144,6 +146,7 @@ class World:
             "member_id": self.member_ids[member],
             "invite_id": self.invite_id,
             "channel_id": self.channel_id,
+            "post_id": self.post_id,
         }
 
 
@@ -155,6 +158,7 @@ def world(
     accounts_actions.create_token(alice, "fuzz")
     owner = Membership.objects.get(workspace=acme, user=alice)
     invite, _raw = invite_member(owner, "dave@example.com", "viewer")
+    channel = connect_channel(acme, alice, "feed", {"title": "Acme news"})
     return World(
         workspace_id=acme.pk,
         member_ids={
@@ -162,7 +166,8 @@ def world(
             "bob": Membership.objects.get(workspace=acme, user=bob).pk,
         },
         invite_id=invite.pk,
-        channel_id=connect_channel(acme, alice, "feed", {"title": "Acme news"}).pk,
+        channel_id=channel.pk,
+        post_id=create_post(acme, alice, PostInput(text="Hi", channel_ids=[channel.pk])).pk,
     )
 
 

@@ -20,6 +20,8 @@ from orkesteri.accounts.models import User
 from orkesteri.api.api import api
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
+from orkesteri.media.testing import make_asset
+from orkesteri.publishing.actions import PostInput, create_post
 from orkesteri.testing import api_client, logged_in
 from orkesteri.workspaces.actions import invite_member
 from orkesteri.workspaces.models import Membership, Workspace
@@ -33,9 +35,12 @@ PUBLIC = {
     "password_reset_confirm": "Django's signed reset link",
     "set_language": "sets a cookie",
     "feed_atom": "a public feed; its unguessable id is the address, tested in networks/feed",
+    "approve_by_link": "the one-decision token is the credential; tested in publishing",
+    "calendar_ics": "the secret token is the credential; tested in publishing/tests",
+    "feed_image": "an image of a public feed, like the feed itself",
 }
 # Keyword arguments that do not name an object: filled with a harmless value.
-NOT_OBJECTS = {"name": "calendar", "network": "feed"}
+NOT_OBJECTS = {"name": "inbox", "network": "feed"}
 SAMPLE_BODY = {
     "name": "Renamed",
     "email": "newcomer@example.com",
@@ -48,6 +53,8 @@ SAMPLE_BODY = {
     "network": "feed",
     "config": {"title": "Planted"},
     "title": "Planted",
+    "text": "Planted post",
+    "channels": [1],
 }
 
 
@@ -65,6 +72,7 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
     b_invite, _raw = invite_member(b_owner, "eve@example.com", Role.EDITOR)
     b_token, _ = create_token(charlie, "charlie's script")
     b_channel = connect_channel(globex, charlie, "feed", {"title": "Globex news"})
+    b_post = create_post(globex, charlie, PostInput(text="Globex tea", channel_ids=[b_channel.pk]))
     return World(
         a=acme,
         b=globex,
@@ -76,6 +84,8 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
             "invite_id": b_invite.pk,
             "token_id": b_token.pk,
             "channel_id": b_channel.pk,
+            "post_id": b_post.pk,
+            "asset_id": make_asset(globex, charlie).pk,
         },
     )
 

@@ -28,7 +28,7 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Orkesteri API",
     version="1",
-    description="Workspaces, members, invitations, channels and the audit log of Orkesteri.",
+    description="Workspaces, members, invitations, channels, posts and the audit log of Orkesteri.",
     urls_namespace="api-1",
     auth=BearerToken(),
     docs_url="/docs",
@@ -96,3 +96,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/workspaces", "orkesteri.api.workspaces.router")
 api.add_router("/workspaces", "orkesteri.api.channels.router")
+api.add_router("/workspaces", "orkesteri.api.posts.router")

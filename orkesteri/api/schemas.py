@@ -55,6 +55,9 @@ class WorkspacePatch(InputSchema):
     timezone: str | None = Field(None, max_length=64)
     languages: list[str] | None = Field(None, max_length=20)
     brand_color: str | None = Field(None, pattern=COLOUR_PATTERN)
+    requires_approval: bool | None = Field(
+        None, description="Scheduling a post asks an owner, manager or client to approve it."
+    )
 
 
 class WorkspaceOut(Schema):
@@ -66,6 +69,7 @@ class WorkspaceOut(Schema):
     timezone: str
     languages: list[str]
     brand_color: str
+    requires_approval: bool
     logo_url: str | None
     role: Role = Field(description="Your role in this workspace.")
     created_at: datetime
@@ -93,6 +97,10 @@ class WorkspaceOut(Schema):
     @staticmethod
     def resolve_brand_color(obj: Membership) -> str:
         return obj.workspace.brand_color
+
+    @staticmethod
+    def resolve_requires_approval(obj: Membership) -> bool:
+        return obj.workspace.requires_approval
 
     @staticmethod
     def resolve_created_at(obj: Membership) -> datetime:
@@ -196,3 +204,85 @@ class ChannelOut(Schema):
             "max_image_bytes": limits.max_image_bytes,
             "max_alt_text": limits.max_alt_text,
         }
+
+
+class PostIn(InputSchema):
+    text: str = Field("", max_length=50_000)
+    channels: list[int] = Field(min_length=1, max_length=100, description="Channel ids.")
+    scheduled_at: datetime | None = Field(
+        None, description="When to publish, ISO 8601 with its offset (e.g. 2026-12-01T09:00+02:00)."
+    )
+    publish_now: bool = False
+    queue: bool = Field(False, description="Take each channel's next free queue slot.")
+    overrides: dict[str, str] = Field(
+        {}, description="A channel's own text instead of `text`, by channel id."
+    )
+    link: str = Field("", max_length=2000)
+    utm: bool = False
+    first_comment: str = Field("", max_length=10_000)
+    thread: list[str] = Field([], max_length=25, description="Further parts of a thread.")
+    pillar: str = Field("", max_length=100)
+    campaign: str = Field("", max_length=100)
+    notes: str = Field("", max_length=10_000)
+
+
+class PostPatch(InputSchema):
+    text: str | None = Field(None, max_length=50_000)
+    channels: list[int] | None = Field(None, min_length=1, max_length=100)
+    scheduled_at: datetime | None = None
+    publish_now: bool = False
+    queue: bool = False
+    overrides: dict[str, str] | None = None
+    link: str | None = Field(None, max_length=2000)
+    utm: bool | None = None
+    first_comment: str | None = Field(None, max_length=10_000)
+    thread: list[str] | None = Field(None, max_length=25)
+    pillar: str | None = Field(None, max_length=100)
+    campaign: str | None = Field(None, max_length=100)
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel_id: int
+    channel: str = Field(description="The channel's display name.")
+    network: str
+    status: str
+    due_at: datetime | None
+    published_at: datetime | None
+    remote_url: str
+    last_error: str
+
+    @staticmethod
+    def resolve_channel(obj: Any) -> str:
+        return str(obj.channel.display_name)
+
+    @staticmethod
+    def resolve_network(obj: Any) -> str:
+        return str(obj.channel.network)
+
+
+class PostOut(Schema):
+    id: int
+    text: str
+    status: str
+    scheduled_at: datetime | None
+    link: str
+    utm: bool
+    first_comment: str
+    pillar: str
+    campaign: str
+    notes: str
+    author: str | None
+    approved_at: datetime | None
+    review_note: str
+    deliveries: list[DeliveryOut]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: Any) -> str | None:
+        return obj.author.email if obj.author else None
+
+    @staticmethod
+    def resolve_deliveries(obj: Any) -> list[Any]:
+        return list(obj.deliveries.all())

@@ -34,6 +34,8 @@ class Channel(models.Model):
     status_message = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Per-channel concurrency 1: a worker holds this lease while it publishes here.
+    busy_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

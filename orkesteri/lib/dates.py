@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, date, datetime, time
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -24,3 +25,19 @@ def validate_timezone(value: str) -> None:
             code="invalid_timezone",
             params={"value": value},
         )
+
+
+def wall_time(day: date, at: time, zone: str) -> datetime:
+    """The instant (UTC) when clocks in `zone` show `day` `at`.
+
+    DST: a time that does not exist (the spring-forward gap, e.g. 03:30 in Helsinki on the
+    last Sunday of March) is moved forward by the gap, so the post goes out at 04:30 local,
+    not an hour early; a time that happens twice (the autumn fold) means the first time.
+    """
+    # PEP 495: with fold=0 a time in the gap is read with the offset from before the change,
+    # which lands after the jump (03:30 → 04:30); an ambiguous time is its first occurrence.
+    return datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(UTC)
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    return moment.astimezone(zoneinfo.ZoneInfo(zone)).date()

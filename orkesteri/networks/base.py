@@ -99,6 +99,17 @@ class Feature(StrEnum):
 
 
 @dataclass(frozen=True)
+class ImagePreset:
+    """A rendition a network wants: `width`×`height` pixels (crop to fill), at most `max_bytes`."""
+
+    name: str  # stable slug, e.g. "instagram-portrait"
+    label: str  # what the media picker shows
+    width: int
+    height: int
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class Limits:
     """What the composer, the media picker and the publisher read (STYLE.md rule 3)."""
 
@@ -109,6 +120,7 @@ class Limits:
     max_image_bytes: int | None = None
     max_alt_text: int | None = None  # characters (code points)
     max_thread: int = 1  # posts in one thread, 1 = no threads
+    image_presets: tuple[ImagePreset, ...] = ()  # renditions the media pipeline makes
 
     def text_rules(self, with_images: bool) -> TextRules:
         return self.caption if with_images and self.caption else self.text

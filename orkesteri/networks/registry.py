@@ -8,7 +8,7 @@ composer already know.
 from __future__ import annotations
 
 from orkesteri.lib.text import TextRules
-from orkesteri.networks.base import Adapter
+from orkesteri.networks.base import Adapter, ImagePreset
 from orkesteri.networks.bluesky.adapter import BlueskyAdapter
 from orkesteri.networks.feed.adapter import FeedAdapter
 from orkesteri.networks.instagram import conf as instagram
@@ -53,3 +53,15 @@ def text_rules(kind: str) -> TextRules:
 def network_label(kind: str) -> str:
     cls = ADAPTERS.get(kind)
     return str(cls.label) if cls else kind
+
+
+# Networks with image presets but no adapter yet (their conf.IMAGE_PRESETS).
+_PRESET_CONFS = {"x": x, "threads": threads, "linkedin": linkedin, "instagram": instagram}
+
+
+def image_presets(kind: str) -> tuple[ImagePreset, ...]:
+    """The renditions the media pipeline makes for a network (empty if it takes no images)."""
+    if kind in ADAPTERS:
+        return ADAPTERS[kind].default_limits.image_presets
+    conf = _PRESET_CONFS.get(kind)
+    return conf.IMAGE_PRESETS if conf is not None else ()

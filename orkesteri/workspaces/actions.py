@@ -6,7 +6,6 @@ import io
 import logging
 import re
 import secrets
-import struct
 from datetime import timedelta
 from typing import Any
 
@@ -21,14 +20,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from orkesteri.accounts.models import User, hash_token, normalize_email
+from orkesteri.media import images
 from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Perm, Role, assignable_roles
 from orkesteri.workspaces.tasks import send_invite_email
 
-EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color")
+EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color", "requires_approval")
 # Fallback-only entries of LANG_INFO (zh-cn, …) have no name to show: not offered.
 LANGUAGE_CODES = frozenset(code for code, info in LANG_INFO.items() if "name_local" in info)
 logger = logging.getLogger(__name__)
@@ -167,8 +166,6 @@ def _delete_file_after_commit(storage: Storage, name: str) -> None:
 
 
 LOGO_FORMATS = ["PNG", "JPEG", "WEBP", "GIF"]
-# A damaged file makes Pillow raise any of these while decoding.
-DAMAGED_IMAGE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
 def logo_max_size() -> str:
@@ -182,25 +179,25 @@ def too_big_message() -> str:
 
 def read_logo(data: bytes) -> bytes:
     """Check an uploaded logo and re-encode it as PNG (drops EXIF/GPS and anything hidden)."""
-    if len(data) > settings.LOGO_MAX_BYTES:
-        raise ActionError({"logo": too_big_message()})
     try:
-        with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as probe:
-            width, height = probe.size
-            if width * height > settings.LOGO_MAX_PIXELS:
-                raise ActionError(
-                    {
-                        "logo": _("The logo is %(w)s×%(h)s pixels; %(most)s is the most.")
-                        % {
-                            "w": width,
-                            "h": height,
-                            "most": logo_max_size(),
-                        }
-                    }
-                )
-            probe.load()
-            image = probe.convert("RGBA")
-    except (UnidentifiedImageError, *DAMAGED_IMAGE_ERRORS, Image.DecompressionBombError) as e:
+        image = images.open_checked(
+            data,
+            formats=LOGO_FORMATS,
+            max_bytes=settings.LOGO_MAX_BYTES,
+            max_pixels=settings.LOGO_MAX_PIXELS,
+        ).convert("RGBA")
+    except images.TooBig as e:
+        raise ActionError({"logo": too_big_message()}) from e
+    except images.TooManyPixels as e:
+        message = (
+            _("The logo is %(w)s×%(h)s pixels; %(most)s is the most.")
+            if e.width
+            else _("The logo has more pixels than %(most)s.")
+        )
+        raise ActionError(
+            {"logo": message % {"w": e.width, "h": e.height, "most": logo_max_size()}}
+        ) from e
+    except images.Unreadable as e:
         message = _("This is not a PNG, JPEG, WebP or GIF image we can read.")
         raise ActionError({"logo": message}) from e
     image.thumbnail((512, 512))

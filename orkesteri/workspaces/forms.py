@@ -45,7 +45,7 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "slug", "timezone", "languages", "brand_color"]
+        fields = ["name", "slug", "timezone", "languages", "brand_color", "requires_approval"]
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
         help_texts = {
             "name": _("The client or brand, as your team calls it."),

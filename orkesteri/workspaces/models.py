@@ -39,6 +39,13 @@ class Workspace(models.Model):
         _("brand colour"), max_length=7, default="#4f46e5", validators=[colour_validator]
     )
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    # The secret in the workspace's iCalendar feed address; empty until first asked for.
+    calendar_token = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    requires_approval = models.BooleanField(
+        _("posts need approval"),
+        default=False,
+        help_text=_("Editors submit posts; an owner, manager or client approves them first."),
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,4 +166,21 @@ AUDIT_ACTIONS = {
     "channel.reconnected": _("reconnected the channel"),
     "channel.disconnected": _("disconnected the channel"),
     "channel.test_post": _("sent a test post to"),
+    "channel.queue_changed": _("changed the queue times of"),
+    "post.created": _("wrote the post"),
+    "post.updated": _("edited the post"),
+    "post.scheduled": _("scheduled the post"),
+    "post.queued": _("added to the queue the post"),
+    "post.submitted": _("submitted for approval the post"),
+    "post.approved": _("approved the post"),
+    "post.changes_requested": _("asked for changes to the post"),
+    "post.approval_link": _("made an approval link for the post"),
+    "post.cancelled": _("cancelled the post"),
+    "post.deleted": _("deleted the post"),
+    "calendar.token_reset": _("made a new calendar address for"),
+    "media.uploaded": _("uploaded the image"),
+    "media.rendered": _("made renditions of"),
+    "media.focal_point_set": _("set the focal point of"),
+    "media.alt_text_changed": _("changed the alt text of"),
+    "media.deleted": _("deleted the image"),
 }

@@ -28,7 +28,7 @@ from orkesteri.workspaces.forms import (
 from orkesteri.workspaces.models import Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Perm, assignable_roles
 
-SECTIONS = ("calendar", "compose", "inbox", "analytics", "competitors", "planning", "reports")
+SECTIONS = ("inbox", "analytics", "competitors", "planning", "reports")
 LAST_WORKSPACE = "last_workspace"
 INVITE_LINK = "invite_link"
 INVITE_TOKEN = "invite_token"

@@ -110,6 +110,7 @@ class BlueskyAdapter(Adapter):
         max_images=conf.MAX_IMAGES,
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_IMAGE_BYTES,
+        image_presets=conf.IMAGE_PRESETS,
         max_alt_text=conf.MAX_ALT_TEXT,
         max_thread=conf.MAX_THREAD,
     )

@@ -5,6 +5,7 @@ Lexicons are quoted from https://github.com/bluesky-social/atproto/tree/main/lex
 """
 
 from orkesteri.lib.text import TextRules
+from orkesteri.networks.base import ImagePreset
 
 # The service most accounts live on (bluesky-social/social-app src/lib/constants.ts
 # BSKY_SERVICE); any PDS may be entered instead.
@@ -28,6 +29,16 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 # to 2 MB, formerly limited to 1 MB"); servers on an older lexicon refuse anything above
 # 1,000,000, so the safe reading for "any PDS" is the old limit.
 MAX_IMAGE_BYTES = 1_000_000
+
+# Renditions: the official app scales images to at most 2000×2000 before uploading
+# (bluesky-social/social-app src/lib/constants.ts POST_IMG_MAX: width 2000, height 2000,
+# size 1000000), so a rendition of that size is shown as is; each must fit MAX_IMAGE_BYTES.
+# Bluesky documents no preferred shape; the app shows a single image in its own ratio,
+# so a 16:9 landscape and a square.
+IMAGE_PRESETS = (
+    ImagePreset("bluesky-landscape", "Bluesky 16:9", 2000, 1125, MAX_IMAGE_BYTES),
+    ImagePreset("bluesky-square", "Bluesky 1:1", 2000, 2000, MAX_IMAGE_BYTES),
+)
 # Alt text: the lexicon sets no limit; the official app stops at 2000 graphemes
 # (bluesky-social/social-app src/lib/constants.ts MAX_ALT_TEXT). Counted here in code
 # points, which is never fewer than graphemes, so a text that passes also passes there.

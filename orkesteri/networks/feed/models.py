@@ -14,6 +14,8 @@ class FeedEntry(models.Model):
     title = models.CharField(max_length=200)
     content = models.TextField()
     link = models.CharField(max_length=2000, blank=True)
+    # [{"name": file name under feeds/<feed_id>/, "mime", "alt", "width", "height"}]
+    images = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField()
 
     class Meta:

@@ -78,6 +78,7 @@ class MastodonAdapter(Adapter):
         max_images=conf.MAX_MEDIA_ATTACHMENTS,
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.IMAGE_SIZE_LIMIT,
+        image_presets=conf.IMAGE_PRESETS,
         max_alt_text=conf.DESCRIPTION_LIMIT,
         max_thread=conf.MAX_THREAD,
     )
@@ -115,6 +116,7 @@ class MastodonAdapter(Adapter):
             max_image_bytes=_positive(config.get("image_size_limit"), conf.IMAGE_SIZE_LIMIT),
             max_alt_text=_positive(config.get("description_limit"), conf.DESCRIPTION_LIMIT),
             max_thread=conf.MAX_THREAD,
+            image_presets=conf.IMAGE_PRESETS,
         )
 
     # connecting

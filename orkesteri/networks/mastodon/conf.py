@@ -5,6 +5,7 @@ read the instance's own from GET /api/v2/instance (see MastodonAdapter.limits).
 """
 
 from orkesteri.lib.text import TextRules
+from orkesteri.networks.base import ImagePreset
 
 DOCS = "https://docs.joinmastodon.org"
 
@@ -22,6 +23,12 @@ TEXT_RULES = TextRules(
 # answer); image types are the image/* entries of its supported_mime_types.
 IMAGE_SIZE_LIMIT = 10_485_760
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+# Renditions: Mastodon documents no preferred size; the server only caps the pixel count
+# (configuration.media_attachments.image_matrix_limit, 16,777,216 in the example of
+# https://docs.joinmastodon.org/entities/Instance/#image_matrix_limit). 1920×1080 (16:9,
+# the shape of the web UI's media preview) stays well under it and under IMAGE_SIZE_LIMIT.
+IMAGE_PRESETS = (ImagePreset("mastodon-landscape", "Mastodon 16:9", 1920, 1080, IMAGE_SIZE_LIMIT),)
 # configuration.media_attachments.description_limit (added in 4.4.0,
 # https://docs.joinmastodon.org/entities/Instance/#description_limit); older servers do not
 # say, and enforce MediaAttachment::MAX_DESCRIPTION_LENGTH = 1_500 (app/models/media_attachment.rb).

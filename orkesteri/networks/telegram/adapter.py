@@ -467,6 +467,7 @@ class TelegramAdapter(Adapter):
         max_images=conf.MAX_IMAGES,
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_PHOTO_BYTES,
+        image_presets=conf.IMAGE_PRESETS,
         max_thread=conf.MAX_THREAD,
     )
     ConnectForm = ConnectForm

@@ -1,6 +1,7 @@
 """Telegram Bot API: endpoints, text rules and photo limits, each from the Bot API reference."""
 
 from orkesteri.lib.text import TextRules
+from orkesteri.networks.base import ImagePreset
 
 # Requests go to https://api.telegram.org/bot<token>/METHOD_NAME
 # (https://core.telegram.org/bots/api#making-requests). Tests point this at a local server.
@@ -30,6 +31,14 @@ MAX_IMAGES = 10
 MAX_PHOTO_BYTES = 10_000_000
 MAX_PHOTO_SIDES = 10_000  # width + height
 MAX_PHOTO_RATIO = 20
+
+# Renditions: Telegram keeps a photo at most 1280 px on its long side in the "y" size, and
+# 2560 px in "w" (https://core.telegram.org/api/files#image-thumbnail-types); clients show
+# the 1280 px one in chats. So 1280×720 (16:9) and 1280×1280, both within MAX_PHOTO_SIDES.
+IMAGE_PRESETS = (
+    ImagePreset("telegram-landscape", "Telegram 16:9", 1280, 720, MAX_PHOTO_BYTES),
+    ImagePreset("telegram-square", "Telegram 1:1", 1280, 1280, MAX_PHOTO_BYTES),
+)
 
 # The Bot API does not list the image formats sendPhoto accepts: JPEG and PNG are the safe
 # reading. Animated GIFs need sendAnimation (https://core.telegram.org/bots/api#sendanimation).

@@ -268,6 +268,7 @@ class VkAdapter(Adapter):
         max_images=conf.MAX_IMAGES,
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_IMAGE_BYTES,
+        image_presets=conf.IMAGE_PRESETS,
     )
     ConnectForm = ConnectForm
     help_text = gettext_lazy(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from orkesteri.lib.text import TextRules
 from orkesteri.lib.text.simple import Unit
+from orkesteri.networks.base import ImagePreset
 
 # https://dev.vk.com/ru/api/api-requests: "current version of the API — 5.199"; the schema
 # files above are versioned 5.199 too.
@@ -44,6 +45,15 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 MAX_IMAGE_SIDES_SUM = 14_000
 MAX_ASPECT_RATIO = 20
+
+# Renditions: VK keeps uploaded photos up to 2560×2048 ("w" in
+# https://dev.vk.com/en/reference/objects/photo-sizes) and documents no preferred shape for a
+# wall post; 1920×1080 (16:9) and 1080×1080 are kept at full size and sum well under
+# MAX_IMAGE_SIDES_SUM.
+IMAGE_PRESETS = (
+    ImagePreset("vk-landscape", "VK 16:9", 1920, 1080, MAX_IMAGE_BYTES),
+    ImagePreset("vk-square", "VK 1:1", 1080, 1080, MAX_IMAGE_BYTES),
+)
 
 # Text: wall.post's `message` is documented with no limit and no unit
 # (https://dev.vk.com/method/wall.post; the schema has "type": "string" and nothing more).

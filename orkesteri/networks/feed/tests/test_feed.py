@@ -152,3 +152,25 @@ def test_a_link_that_is_not_a_web_address_is_not_kept(feed: Channel) -> None:
     feed.adapter().publish(Draft("Click", link="javascript:alert(1)"), "k-1")
     [entry] = read(Client(), feed).entries
     assert not entry.link.startswith("javascript:")
+
+
+def test_images_appear_in_the_entry_and_go_with_it(feed: Channel) -> None:
+    from orkesteri.networks.base import Image
+    from orkesteri.networks.testing import PIXEL_PNG
+
+    adapter = feed.adapter()
+    receipt = adapter.publish(
+        Draft("With a picture", images=(Image(PIXEL_PNG, "image/png", 1, 1, alt="A red dot"),)),
+        "k-img",
+    )
+    [entry] = read(Client(), feed).entries
+    [enclosure] = entry.enclosures
+    assert enclosure.type == "image/png"
+    assert 'alt="A red dot"' in entry.summary
+    path = enclosure.href.split("testserver", 1)[1]
+    served = Client().get(path)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == PIXEL_PNG  # type: ignore[attr-defined]
+    assert Client().get(path.replace(".png", ".jpg")).status_code == 404
+    adapter.delete(receipt.remote_id)
+    assert Client().get(path).status_code == 404

@@ -1,0 +1,187 @@
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from orkesteri.api.schemas import ObjectId, PostIn, PostOut, PostPatch
+from orkesteri.api.workspaces import ERRORS, Pagination, caller
+from orkesteri.publishing import actions
+from orkesteri.publishing.access import get_post
+from orkesteri.publishing.models import Delivery, Post
+from orkesteri.workspaces.access import get_workspace_for_user
+from orkesteri.workspaces.actions import ActionError
+from orkesteri.workspaces.models import Membership
+from orkesteri.workspaces.roles import Perm
+
+router = Router(tags=["posts"])
+MAX_RANGE_DAYS = 100
+
+
+def posts_of(membership: Membership) -> QuerySet[Post]:
+    deliveries = Delivery.objects.select_related("channel").order_by("id")
+    return (
+        Post.objects.filter(workspace=membership.workspace)
+        .select_related("author")
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+    )
+
+
+def _input(payload: PostIn | PostPatch, base: actions.PostInput) -> actions.PostInput:
+    values = payload.dict(exclude_unset=True)
+    data = base
+    for name in ("text", "link", "utm", "first_comment", "pillar", "campaign", "notes"):
+        if values.get(name) is not None:
+            setattr(data, name, values[name])
+    if values.get("channels") is not None:
+        data.channel_ids = values["channels"]
+    if values.get("thread") is not None:
+        data.thread = values["thread"]
+    if values.get("overrides") is not None:
+        try:
+            data.overrides = {int(k): v for k, v in values["overrides"].items()}
+        except ValueError:
+            raise ActionError({"overrides": _("Give texts by channel id.")}) from None
+    return data
+
+
+def _when(payload: PostIn | PostPatch) -> str | None:
+    """Which scheduling the request asks for: "at", "now", "queue" or None."""
+    chosen = [
+        name
+        for name, asked in (
+            ("at", payload.scheduled_at is not None),
+            ("now", payload.publish_now),
+            ("queue", payload.queue),
+        )
+        if asked
+    ]
+    if len(chosen) > 1:
+        raise ActionError({"scheduled_at": _("Choose one of scheduled_at, publish_now and queue.")})
+    return chosen[0] if chosen else None
+
+
+def _schedule(post: Post, membership: Membership, payload: PostIn | PostPatch) -> None:
+    how = _when(payload)
+    if how is None:
+        return
+    if not membership.can(Perm.PUBLISH) and not post.workspace.requires_approval:
+        raise ActionError(_("Your role may write posts but not schedule them."), status=403)
+    user = membership.user
+    if how == "queue":
+        actions.queue_post(post, user)
+    else:
+        actions.schedule_post(post, user, payload.scheduled_at if how == "at" else None)
+
+
+@router.get("/{workspace_id}/posts", response={200: list[PostOut], **ERRORS}, summary="List posts")
+@paginate(Pagination)
+def list_posts(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Post]:
+    return posts_of(get_workspace_for_user(caller(request), pk=workspace_id))
+
+
+@router.post(
+    "/{workspace_id}/posts",
+    response={201: PostOut, **ERRORS},
+    summary="Write a post, and schedule it",
+    description="Without scheduled_at, publish_now or queue the post stays a draft. Where the "
+    "workspace requires approval, scheduling submits it for approval instead.",
+)
+def create_post(request: HttpRequest, workspace_id: ObjectId, payload: PostIn) -> Status[Post]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
+    _when(payload)
+    data = _input(payload, actions.PostInput())
+    with transaction.atomic():  # a post whose scheduling is refused is not kept either
+        post = actions.create_post(membership.workspace, caller(request), data)
+        _schedule(post, membership, payload)
+    return Status(201, posts_of(membership).get(pk=post.pk))
+
+
+@router.get(
+    "/{workspace_id}/posts/{post_id}", response={200: PostOut, **ERRORS}, summary="Get a post"
+)
+def get_one_post(request: HttpRequest, workspace_id: ObjectId, post_id: ObjectId) -> Post:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id)
+    return get_post(membership, post_id, posts_of(membership))
+
+
+@router.patch(
+    "/{workspace_id}/posts/{post_id}",
+    response={200: PostOut, **ERRORS},
+    summary="Change a post, or reschedule it",
+)
+def update_post(
+    request: HttpRequest, workspace_id: ObjectId, post_id: ObjectId, payload: PostPatch
+) -> Post:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
+    post = get_post(membership, post_id)
+    _when(payload)
+    fields = payload.dict(exclude_unset=True).keys() - {"scheduled_at", "publish_now", "queue"}
+    with transaction.atomic():
+        if fields:
+            data = _input(payload, actions.post_input_of(post))
+            actions.update_post(post, caller(request), data)
+        _schedule(post, membership, payload)
+    return posts_of(membership).get(pk=post.pk)
+
+
+@router.delete(
+    "/{workspace_id}/posts/{post_id}",
+    response={204: None, **ERRORS},
+    summary="Delete a post (what has not gone out is cancelled)",
+)
+def delete_post(request: HttpRequest, workspace_id: ObjectId, post_id: ObjectId) -> Status[None]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
+    actions.delete_post(get_post(membership, post_id), caller(request))
+    return Status(204, None)
+
+
+@router.post(
+    "/{workspace_id}/posts/{post_id}/approve",
+    response={200: PostOut, **ERRORS},
+    summary="Approve a post",
+)
+def approve_post(request: HttpRequest, workspace_id: ObjectId, post_id: ObjectId) -> Post:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.APPROVE)
+    actions.approve_post(get_post(membership, post_id), caller(request).email)
+    return posts_of(membership).get(pk=post_id)
+
+
+class CalendarQuery(Schema):
+    # Optional in the schema so that a workspace the caller cannot see is a 404 first.
+    start: date | None = Field(None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
+    end: date | None = Field(None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
+
+
+@router.get(
+    "/{workspace_id}/calendar",
+    response={200: list[PostOut], **ERRORS},
+    summary="Posts scheduled between two dates (workspace time zone, end included)",
+)
+def calendar(
+    request: HttpRequest, workspace_id: ObjectId, query: Query[CalendarQuery]
+) -> list[Post]:
+    membership = get_workspace_for_user(caller(request), pk=workspace_id)
+    if query.start is None or query.end is None:
+        raise ActionError(
+            {"start": _("Give start and end dates, e.g. ?start=2026-12-01&end=2026-12-31.")}
+        )
+    if query.end < query.start or (query.end - query.start).days > MAX_RANGE_DAYS:
+        raise ActionError(
+            {"end": _("end must be on or after start, at most %(days)s days later.")
+             % {"days": MAX_RANGE_DAYS}}
+        )  # fmt: skip
+    zone = membership.workspace.timezone
+    start = _midnight(query.start, zone)
+    end = _midnight(query.end + timedelta(days=1), zone)
+    found = posts_of(membership).filter(scheduled_at__gte=start, scheduled_at__lt=end)
+    return list(found.order_by("scheduled_at", "id"))
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    from orkesteri.lib.dates import wall_time
+
+    return wall_time(day, time(0, 0), zone)

@@ -1,0 +1,776 @@
+"""Every change to posts and deliveries goes through here (STYLE.md rules 5–7).
+
+The publishing engine (DESIGN.md §5): scheduling enqueues `publish_delivery(id, version)`
+with the due time as eta; a sweeper every minute enqueues whatever is due and unclaimed, so
+a lost queue loses nothing. A worker claims a delivery with a conditional UPDATE (status and
+version must match) and proceeds only if one row changed; a per-channel lease keeps one
+send at a time per channel. Before sending it re-checks the channel, the approval, the
+adapter's problems() and the late cutoff. Only transient errors are retried; an outcome
+the network cannot dedupe becomes `unknown`, never a second post.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orkesteri.accounts.models import User, hash_token
+from orkesteri.channels import actions as channel_actions
+from orkesteri.channels.models import Channel
+from orkesteri.lib import dates
+from orkesteri.media import actions as media_actions
+from orkesteri.media.images import Edits
+from orkesteri.media.models import Asset
+from orkesteri.networks.base import (
+    Adapter,
+    AdapterError,
+    AuthExpired,
+    Draft,
+    Feature,
+    Image,
+    RateLimited,
+    Receipt,
+)
+from orkesteri.publishing.models import (
+    ApprovalLink,
+    Delivery,
+    Post,
+    PostMedia,
+    QueueSlot,
+    Variant,
+)
+from orkesteri.workspaces.actions import ActionError, record
+from orkesteri.workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
+S = Delivery.Status
+
+# A worker holds a channel this long at most; a crash frees it when it runs out.
+LEASE = timedelta(minutes=2)
+# A delivery still `publishing` after this long was abandoned by a crashed worker.
+STALE_AFTER = timedelta(minutes=5)
+# Deliveries that may still be sent; `published`, `failed`, `unknown`, `cancelled` are final.
+OPEN = (S.DRAFT, S.AWAITING_APPROVAL, S.SCHEDULED, S.RETRYING)
+WAITING = (S.SCHEDULED, S.RETRYING)
+
+
+# --- writing posts ---------------------------------------------------------------------
+
+
+@dataclass
+class PostInput:
+    """What the composer and the API send; validated by `clean_post_input`."""
+
+    text: str = ""
+    channel_ids: Sequence[int] = ()
+    overrides: dict[int, str] = field(default_factory=dict)  # channel id → its own text
+    link: str = ""
+    utm: bool = False
+    first_comment: str = ""
+    pillar: str = ""
+    campaign: str = ""
+    notes: str = ""
+    thread: Sequence[str] = ()  # further parts after the text, for networks with threads
+    options: dict[int, dict[str, Any]] = field(default_factory=dict)  # channel id → options
+    media: Sequence[int] = ()  # asset ids of the workspace's media library, in order
+    watermark: bool = False  # the workspace logo on every image
+    enhance: bool = False
+
+
+def workspace_channels(workspace: Workspace, ids: Iterable[int]) -> list[Channel]:
+    wanted = list(dict.fromkeys(ids))
+    found = {c.pk: c for c in Channel.objects.filter(workspace=workspace, pk__in=wanted)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ActionError({"channels": _("No such channel in this workspace: %(ids)s.") % {
+            "ids": ", ".join(map(str, missing))}})  # fmt: skip
+    return [found[i] for i in wanted]
+
+
+def _clean(workspace: Workspace, data: PostInput) -> list[Channel]:
+    errors: dict[str, str] = {}
+    if not data.channel_ids:
+        errors["channels"] = _("Choose at least one channel.")
+    if not data.text.strip() and not any(t.strip() for t in data.overrides.values()):
+        errors["text"] = _("Write the post's text.")
+    if data.link and not data.link.startswith(("https://", "http://")):
+        errors["link"] = _("Give a web address starting with https://.")
+    for name in ("pillar", "campaign"):
+        if len(getattr(data, name)) > 100:
+            errors[name] = _("At most 100 characters.")
+    if errors:
+        raise ActionError(errors)
+    channels = workspace_channels(workspace, data.channel_ids)
+    unknown = sorted(set(data.overrides) - {c.pk for c in channels})
+    if unknown:
+        raise ActionError({"overrides": _("Texts for channels the post does not go to.")})
+    assets = set(
+        Asset.objects.filter(workspace=workspace, pk__in=data.media).values_list("pk", flat=True)
+    )
+    if len(assets) != len(set(data.media)):
+        raise ActionError({"media": _("No such image in this workspace's media library.")})
+    return channels
+
+
+@transaction.atomic
+def create_post(workspace: Workspace, author: User | None, data: PostInput) -> Post:
+    channels = _clean(workspace, data)
+    post = Post.objects.create(
+        workspace=workspace,
+        author=author,
+        text=data.text,
+        link=data.link,
+        utm=data.utm,
+        first_comment=data.first_comment,
+        pillar=data.pillar.strip(),
+        campaign=data.campaign.strip(),
+        notes=data.notes,
+    )
+    _set_channels(post, channels, data)
+    _set_media(post, data)
+    record(workspace, author, "post.created", _post_label(post))
+    return post
+
+
+def _set_channels(post: Post, channels: list[Channel], data: PostInput) -> None:
+    keep = {c.pk for c in channels}
+    Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()
+    for channel in channels:
+        variant, _created = Variant.objects.update_or_create(
+            post=post,
+            channel=channel,
+            defaults={
+                "text": data.overrides.get(channel.pk, ""),
+                "thread": [t for t in data.thread if t.strip()],
+                "options": data.options.get(channel.pk, {}),
+            },
+        )
+        Delivery.objects.get_or_create(variant=variant, defaults={"post": post, "channel": channel})
+
+
+def _set_media(post: Post, data: PostInput) -> None:
+    PostMedia.objects.filter(post=post).delete()
+    PostMedia.objects.bulk_create(
+        PostMedia(
+            post=post, asset_id=asset, position=n, watermark=data.watermark, enhance=data.enhance
+        )
+        for n, asset in enumerate(dict.fromkeys(data.media))
+    )
+
+
+@transaction.atomic
+def update_post(post: Post, actor: User | None, data: PostInput) -> Post:
+    """Edit a post that has not gone out; a scheduled one keeps its time."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    if locked.deliveries.exclude(status__in=OPEN).exists():
+        raise ActionError(
+            _("This post is being published or was published; duplicate it to change it."),
+            status=409,
+        )
+    channels = _clean(post.workspace, data)
+    for name in ("text", "link", "utm", "first_comment", "notes"):
+        setattr(locked, name, getattr(data, name))
+    locked.pillar, locked.campaign = data.pillar.strip(), data.campaign.strip()
+    locked.save()
+    _set_channels(locked, channels, data)
+    _set_media(locked, data)
+    if locked.scheduled_at is not None:
+        _schedule_deliveries(locked, locked.scheduled_at)  # new channels join; versions move on
+    record(post.workspace, actor, "post.updated", _post_label(locked))
+    return locked
+
+
+def post_input_of(post: Post) -> PostInput:
+    variants = list(post.variants.all())
+    return PostInput(
+        text=post.text,
+        channel_ids=[v.channel_id for v in variants],
+        overrides={v.channel_id: v.text for v in variants if v.text},
+        link=post.link,
+        utm=post.utm,
+        first_comment=post.first_comment,
+        pillar=post.pillar,
+        campaign=post.campaign,
+        notes=post.notes,
+        thread=variants[0].thread if variants else (),
+        options={v.channel_id: v.options for v in variants if v.options},
+        media=[m.asset_id for m in post.media.all()],
+        watermark=any(m.watermark for m in post.media.all()),
+        enhance=any(m.enhance for m in post.media.all()),
+    )
+
+
+def duplicate_post(post: Post, actor: User | None) -> Post:
+    return create_post(post.workspace, actor, post_input_of(post))
+
+
+# --- scheduling --------------------------------------------------------------------------
+
+
+def needs_approval(post: Post) -> bool:
+    return post.workspace.requires_approval and post.approved_at is None
+
+
+@transaction.atomic
+def schedule_post(post: Post, actor: User | None, when: datetime | None) -> Post:
+    """Publish at `when` (None: now). Waits for approval where the workspace asks for it."""
+    if when is not None and timezone.is_naive(when):
+        raise ActionError({"scheduled_at": _("Give the time with its time zone.")})
+    due = when or timezone.now()
+    if when is not None and due < timezone.now() - timedelta(minutes=1):
+        raise ActionError({"scheduled_at": _("That time has passed. Choose a later one.")})
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    locked.scheduled_at = due
+    locked.save(update_fields=["scheduled_at", "updated_at"])
+    if needs_approval(locked):
+        locked.deliveries.filter(status__in=OPEN).update(
+            status=S.AWAITING_APPROVAL, due_at=due, version=F("version") + 1
+        )
+        record(locked.workspace, actor, "post.submitted", _post_label(locked))
+    else:
+        _schedule_deliveries(locked, due)
+        record(locked.workspace, actor, "post.scheduled", _post_label(locked))
+    refresh_post_status(locked)
+    return locked
+
+
+def _schedule_deliveries(post: Post, due: datetime) -> None:
+    if needs_approval(post):
+        return
+    ids = list(post.deliveries.filter(status__in=OPEN).values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(
+        status=S.SCHEDULED, due_at=due, version=F("version") + 1, attempts=0, last_error=""
+    )
+    for delivery in Delivery.objects.filter(pk__in=ids):
+        _enqueue(delivery)
+
+
+def _enqueue(delivery: Delivery) -> None:
+    """Queue the send for the due time, once the transaction has committed."""
+    from orkesteri.publishing.tasks import publish_delivery
+
+    pk, version, due = delivery.pk, delivery.version, delivery.due_at
+    if due and due > timezone.now():
+        transaction.on_commit(lambda: publish_delivery.schedule((pk, version), eta=due))
+    else:
+        transaction.on_commit(lambda: publish_delivery(pk, version))
+
+
+@transaction.atomic
+def approve_post(post: Post, approver: str) -> Post:
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    if locked.approved_at is None:
+        locked.approved_at = timezone.now()
+        locked.approved_by = approver[:254]
+        locked.save(update_fields=["approved_at", "approved_by", "updated_at"])
+    if locked.scheduled_at is not None:
+        due = max(locked.scheduled_at, timezone.now())
+        locked.deliveries.filter(status=S.AWAITING_APPROVAL).update(status=S.DRAFT)
+        _schedule_deliveries(locked, due)
+    record(locked.workspace, None, "post.approved", f"{_post_label(locked)} ({approver})")
+    refresh_post_status(locked)
+    return locked
+
+
+@transaction.atomic
+def cancel_post(post: Post, actor: User | None) -> Post:
+    """Stop whatever has not gone out yet; what was published stays published."""
+    post.deliveries.filter(status__in=OPEN).update(status=S.CANCELLED, version=F("version") + 1)
+    record(post.workspace, actor, "post.cancelled", _post_label(post))
+    refresh_post_status(post)
+    return post
+
+
+@transaction.atomic
+def delete_post(post: Post, actor: User | None) -> None:
+    if post.deliveries.filter(status__in=(S.PUBLISHING, S.PROCESSING)).exists():
+        raise ActionError(_("This post is being published right now; try again in a minute."), 409)
+    record(post.workspace, actor, "post.deleted", _post_label(post))
+    post.delete()
+
+
+def refresh_post_status(post: Post) -> None:
+    """The post's status, from its deliveries (the calendar filters on it)."""
+    statuses = list(Delivery.objects.filter(post=post).values_list("status", flat=True))
+    new = derive_post_status(statuses)
+    if new != post.status:
+        Post.objects.filter(pk=post.pk).update(status=new)
+        post.status = new
+
+
+def derive_post_status(statuses: Sequence[str]) -> str:
+    P = Post.Status
+    if not statuses:
+        return P.DRAFT
+    present = set(statuses)
+    if present <= {S.CANCELLED}:
+        return P.CANCELLED
+    active = present - {S.CANCELLED}
+    if active <= {S.PUBLISHED}:
+        return P.PUBLISHED
+    if active & {S.PUBLISHING, S.PROCESSING}:
+        return P.PUBLISHING
+    if active & {S.SCHEDULED, S.RETRYING}:
+        return P.SCHEDULED
+    if S.AWAITING_APPROVAL in active:
+        return P.AWAITING_APPROVAL
+    if S.DRAFT in active:
+        return P.DRAFT
+    if S.UNKNOWN in active:
+        return P.UNKNOWN
+    if S.PUBLISHED in active:
+        return P.PARTIALLY_FAILED
+    return P.FAILED
+
+
+def _post_label(post: Post) -> str:
+    text = " ".join(post.text.split())
+    return text[:60] + ("…" if len(text) > 60 else "") or f"#{post.pk}"
+
+
+# --- the worker side ---------------------------------------------------------------------
+
+
+def claim_delivery(delivery_id: int, version: int) -> Delivery | None:
+    """Take the delivery for sending, if it is still what the task was queued for."""
+    now = timezone.now()
+    delivery = (
+        Delivery.objects.filter(pk=delivery_id, version=version, status__in=WAITING)
+        .select_related("channel")
+        .first()
+    )
+    if delivery is None or (delivery.due_at and delivery.due_at > now + timedelta(seconds=1)):
+        return None
+    if not _take_channel(delivery.channel_id, now):
+        # Another send holds the channel: try again shortly, same version.
+        _requeue_soon(delivery)
+        return None
+    changed = Delivery.objects.filter(pk=delivery_id, version=version, status__in=WAITING).update(
+        status=S.PUBLISHING, version=F("version") + 1, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if changed != 1:
+        _free_channel(delivery.channel_id)
+        return None
+    return Delivery.objects.select_related("channel", "variant", "post__workspace").get(
+        pk=delivery_id
+    )
+
+
+def _take_channel(channel_id: int, now: datetime) -> bool:
+    return (
+        Channel.objects.filter(pk=channel_id)
+        .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
+        .update(busy_until=now + LEASE)
+        == 1
+    )
+
+
+def _free_channel(channel_id: int) -> None:
+    Channel.objects.filter(pk=channel_id).update(busy_until=None)
+
+
+def _requeue_soon(delivery: Delivery) -> None:
+    from orkesteri.publishing.tasks import publish_delivery
+
+    publish_delivery.schedule(
+        (delivery.pk, delivery.version),
+        delay=1 + random.random(),
+    )
+
+
+def send_delivery(delivery: Delivery) -> None:
+    """Publish a claimed delivery and write down what happened. Never raises AdapterError."""
+    try:
+        reason = _reason_not_to_send(delivery)
+        if reason:
+            _finish(delivery, S.FAILED, error=reason)
+            return
+        adapter = channel_actions.open_adapter(delivery.channel)
+        receipt = _publish(adapter, delivery)
+    except AdapterError as error:
+        _record_failure(delivery, error)
+    else:
+        channel_actions.note_success(delivery.channel, adapter)
+        record_receipt(delivery, receipt)
+    finally:
+        _free_channel(delivery.channel_id)
+        refresh_post_status(delivery.post)
+
+
+def _reason_not_to_send(delivery: Delivery) -> str:
+    """The re-checks at send time (DESIGN.md §5); "" when the delivery may go out."""
+    channel, post = delivery.channel, delivery.post
+    if channel.status == Channel.Status.NEEDS_RECONNECT:
+        return _("The channel %(name)s needs reconnecting.") % {"name": channel.display_name}
+    if needs_approval(post):
+        return _("The post was not approved.")
+    cutoff = timedelta(hours=settings.LATE_CUTOFF_HOURS)
+    if delivery.due_at and timezone.now() - delivery.due_at > cutoff:
+        return _(
+            "It could not be published within %(hours)s hours of its time, so it was not"
+            " published late."
+        ) % {"hours": settings.LATE_CUTOFF_HOURS}
+    adapter_class = channel.adapter_class
+    problems = adapter_class({}, channel.config).problems(draft_of(delivery))
+    return " ".join(problems)
+
+
+def parts_of(delivery: Delivery) -> list[str]:
+    """The texts the delivery publishes in order: the post, its thread, the first comment
+    (a reply to the post, where the network has replies)."""
+    variant, post = delivery.variant, delivery.post
+    texts = [variant.effective_text(), *(variant.thread or [])]
+    if post.first_comment.strip() and Feature.THREAD in delivery.channel.adapter_class.features:
+        texts.append(post.first_comment)
+    return texts
+
+
+def draft_of(delivery: Delivery, part: int = 0, reply_to: Receipt | None = None) -> Draft:
+    variant, post = delivery.variant, delivery.post
+    text = parts_of(delivery)[part]
+    link = link_of(post, delivery.channel) if part == 0 else ""
+    if link and Feature.LINK_CARD not in delivery.channel.adapter_class.features:
+        # No link cards here: the link goes at the end of the text, as people post it by hand.
+        text = text if link in text else f"{text.rstrip()}\n\n{link}"
+        link = ""
+    return Draft(
+        text=text,
+        images=images_of(post, delivery.channel) if part == 0 else (),
+        link=link,
+        reply_to=reply_to,
+        options=variant.options if part == 0 else {},
+    )
+
+
+def link_of(post: Post, channel: Channel) -> str:
+    """The post's link, with UTM parameters (source = the network) when the post asks."""
+    if not post.link or not post.utm:
+        return post.link
+    return add_utm(post.link, source=channel.network, medium="social", campaign=post.campaign)
+
+
+def add_utm(url: str, *, source: str, medium: str, campaign: str) -> str:
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.startswith("utm_")
+    ]
+    query += [("utm_source", source), ("utm_medium", medium)]
+    if campaign:
+        query.append(("utm_campaign", campaign))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def images_of(post: Post, channel: Channel) -> tuple[Image, ...]:
+    """The post's images as this channel's network wants them (its first preset), else as
+    uploaded."""
+    presets = channel.adapter_class.default_limits.image_presets
+    found = []
+    for item in post.media.select_related("asset"):
+        asset = item.asset
+        if presets:
+            edits = Edits(watermark=item.watermark, enhance=item.enhance)
+            rendition = media_actions.rendition_for(asset, presets[0], edits)
+            with rendition.file.open("rb") as f:
+                data = f.read()
+            found.append(
+                Image(data, "image/jpeg", rendition.width, rendition.height, asset.alt_text)
+            )
+        else:
+            with asset.file.open("rb") as f:
+                data = f.read()
+            found.append(Image(data, asset.mime, asset.width, asset.height, asset.alt_text))
+    return tuple(found)
+
+
+def _publish(adapter: Adapter, delivery: Delivery) -> Receipt:
+    """The post, then its thread parts, each with its own key; resumes after a retry."""
+    parts = list(delivery.receipt.get("parts", []))
+    receipt: Receipt | None = None
+    for number in range(len(parts_of(delivery))):
+        if number < len(parts):
+            receipt = Receipt(**parts[number])
+            continue
+        key = f"{delivery.key}" if number == 0 else f"{delivery.key}-{number}"
+        receipt = adapter.publish(draft_of(delivery, number, receipt), key)
+        parts.append(
+            {"remote_id": receipt.remote_id, "url": receipt.url, "data": dict(receipt.data)}
+        )
+        # Stored the moment it is known (STYLE.md rule 7).
+        Delivery.objects.filter(pk=delivery.pk).update(receipt={"parts": parts})
+        delivery.receipt = {"parts": parts}
+        if number == 0:
+            Delivery.objects.filter(pk=delivery.pk).update(
+                remote_id=receipt.remote_id[:255], remote_url=receipt.url[:2000]
+            )
+    return Receipt(**parts[0])
+
+
+def record_receipt(delivery: Delivery, receipt: Receipt) -> None:
+    Delivery.objects.filter(pk=delivery.pk, status=S.PUBLISHING).update(
+        status=S.PUBLISHED,
+        version=F("version") + 1,
+        remote_id=receipt.remote_id[:255],
+        remote_url=receipt.url[:2000],
+        published_at=timezone.now(),
+        last_error="",
+    )
+
+
+def _record_failure(delivery: Delivery, error: AdapterError) -> None:
+    """The one place a send's error is written on the delivery (STYLE.md rule 4)."""
+    idempotent = delivery.channel.adapter_class.idempotent
+    if isinstance(error, AuthExpired):
+        channel_actions.note_failure(delivery.channel, error)
+        # Paused, not failed: it goes out when the channel is reconnected (late cutoff allowing).
+        _finish(delivery, S.RETRYING, error=error.message, due_at=delivery.due_at)
+        return
+    if error.unknown_outcome and not idempotent:
+        _finish(
+            delivery,
+            S.UNKNOWN,
+            error=_(
+                "%(error)s It may or may not have been published: check the channel before"
+                " re-posting."
+            )
+            % {"error": error.message},
+        )
+        notify_failure(delivery)
+        return
+    if error.permanent or delivery.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        _finish(delivery, S.FAILED, error=error.message)
+        notify_failure(delivery)
+        return
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    due = timezone.now() + timedelta(seconds=backoff(delivery.attempts, retry_after))
+    _finish(delivery, S.RETRYING, error=error.message, due_at=due)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before the next try: the network's Retry-After, else 30 s doubling, ±20%."""
+    if retry_after is not None and retry_after > 0:
+        return float(retry_after)
+    base = min(30 * 2 ** max(attempts - 1, 0), 3600)
+    return base * random.uniform(0.8, 1.2)  # jitter, not security
+
+
+def _finish(
+    delivery: Delivery, status: str, error: str = "", due_at: datetime | None = None
+) -> None:
+    fields: dict[str, Any] = {"status": status, "version": F("version") + 1, "last_error": error}
+    if due_at is not None:
+        fields["due_at"] = due_at
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    if status == S.RETRYING and delivery.channel.status != Channel.Status.NEEDS_RECONNECT:
+        delivery.refresh_from_db(fields=["version", "due_at"])
+        _enqueue(delivery)
+
+
+def notify_failure(delivery: Delivery) -> None:
+    """Email the author and the workspace's managers what went wrong, in the network's words."""
+    from orkesteri.publishing.tasks import send_failure_email
+
+    transaction.on_commit(lambda: send_failure_email(delivery.pk))
+
+
+# --- the sweeper -------------------------------------------------------------------------
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Enqueue what is due and unclaimed; settle sends abandoned by a crashed worker."""
+    now = now or timezone.now()
+    recover_abandoned(now)
+    due = Delivery.objects.filter(status__in=WAITING, due_at__lte=now).exclude(
+        channel__status=Channel.Status.NEEDS_RECONNECT
+    )
+    count = 0
+    for delivery in due.only("pk", "version", "due_at").iterator():
+        _enqueue(delivery)
+        count += 1
+    return count
+
+
+def recover_abandoned(now: datetime) -> None:
+    stale = Delivery.objects.filter(status=S.PUBLISHING, claimed_at__lt=now - STALE_AFTER)
+    for delivery in stale.select_related("channel", "post"):
+        if delivery.channel.adapter_class.idempotent:
+            # The network dedupes by our key: sending again cannot make a second post.
+            changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
+                status=S.RETRYING, version=F("version") + 1
+            )
+        else:
+            changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
+                status=S.UNKNOWN,
+                version=F("version") + 1,
+                last_error=_(
+                    "The send was interrupted, so it may or may not have been published: check"
+                    " the channel before re-posting."
+                ),
+            )
+        if changed:
+            _free_channel(delivery.channel_id)
+            refresh_post_status(delivery.post)
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+QUEUE_HORIZON_DAYS = 365
+
+
+def next_free_slot(channel: Channel, after: datetime) -> datetime | None:
+    """The channel's next queue slot after `after` that no other post of it takes."""
+    slots = list(QueueSlot.objects.filter(channel=channel))
+    if not slots:
+        return None
+    zone = channel.workspace.timezone
+    taken = set(
+        Delivery.objects.filter(channel=channel, due_at__gte=after)
+        .exclude(status__in=(S.CANCELLED, S.FAILED))
+        .values_list("due_at", flat=True)
+    )
+    start = dates.local_date(after, zone)
+    for offset in range(QUEUE_HORIZON_DAYS):
+        day = start + timedelta(days=offset)
+        for slot in sorted(s.time for s in slots if s.weekday == day.weekday()):
+            moment = dates.wall_time(day, slot, zone)
+            if moment > after and moment not in taken:
+                return moment
+    return None
+
+
+@transaction.atomic
+def queue_post(post: Post, actor: User | None) -> Post:
+    """Each channel's delivery takes that channel's next free queue slot."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    now = timezone.now()
+    deliveries = list(locked.deliveries.filter(status__in=OPEN).select_related("channel"))
+    times: dict[int, datetime] = {}
+    for delivery in deliveries:
+        # Lock the channel's row: two posts queued at once must not take the same slot.
+        Channel.objects.select_for_update().filter(pk=delivery.channel_id).first()
+        slot = next_free_slot(delivery.channel, now)
+        if slot is None:
+            raise ActionError(
+                {
+                    "queue": _("%(channel)s has no queue times yet. Add them under Channels.")
+                    % {"channel": delivery.channel.display_name}
+                }
+            )
+        times[delivery.pk] = slot
+        Delivery.objects.filter(pk=delivery.pk).update(due_at=slot)
+    locked.scheduled_at = min(times.values()) if times else now
+    locked.save(update_fields=["scheduled_at", "updated_at"])
+    for delivery in deliveries:
+        delivery.due_at = times[delivery.pk]
+    if needs_approval(locked):
+        locked.deliveries.filter(status__in=OPEN).update(
+            status=S.AWAITING_APPROVAL, version=F("version") + 1
+        )
+        record(locked.workspace, actor, "post.submitted", _post_label(locked))
+    else:
+        for delivery in deliveries:
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=S.SCHEDULED, version=F("version") + 1, attempts=0, last_error=""
+            )
+            delivery.refresh_from_db(fields=["version", "due_at", "status"])
+            _enqueue(delivery)
+        record(locked.workspace, actor, "post.queued", _post_label(locked))
+    refresh_post_status(locked)
+    return locked
+
+
+@transaction.atomic
+def set_queue_slots(
+    channel: Channel, actor: User | None, slots: Iterable[tuple[int, time]]
+) -> None:
+    wanted = sorted(set(slots))
+    if any(not 0 <= weekday <= 6 for weekday, _t in wanted):
+        raise ActionError({"slots": _("A weekday is 0 (Monday) to 6 (Sunday).")})
+    QueueSlot.objects.filter(channel=channel).delete()
+    QueueSlot.objects.bulk_create(QueueSlot(channel=channel, weekday=w, time=t) for w, t in wanted)
+    record(channel.workspace, actor, "channel.queue_changed", channel.display_name)
+
+
+# --- approval ----------------------------------------------------------------------------
+
+APPROVAL_LINK_DAYS = 7
+
+
+@transaction.atomic
+def request_changes(post: Post, reviewer: str, note: str) -> Post:
+    """Send the post back to its author with what to change; it waits as a draft."""
+    note = note.strip()
+    if not note:
+        raise ActionError({"note": _("Say what should change.")})
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    locked.review_note = note[:5000]
+    locked.approved_at = None
+    locked.approved_by = ""
+    locked.save(update_fields=["review_note", "approved_at", "approved_by", "updated_at"])
+    locked.deliveries.filter(status__in=OPEN).update(status=S.DRAFT, version=F("version") + 1)
+    record(locked.workspace, None, "post.changes_requested", f"{_post_label(locked)} ({reviewer})")
+    refresh_post_status(locked)
+    from orkesteri.publishing.tasks import send_review_email
+
+    pk = locked.pk
+    transaction.on_commit(lambda: send_review_email(pk))
+    return locked
+
+
+def create_approval_link(post: Post, actor: User | None) -> str:
+    """A one-decision link for someone without an account; returns the raw token once."""
+    raw = secrets.token_urlsafe(32)
+    ApprovalLink.objects.create(
+        post=post,
+        token_hash=hash_token(raw),
+        expires_at=timezone.now() + timedelta(days=APPROVAL_LINK_DAYS),
+        created_by=actor,
+    )
+    record(post.workspace, actor, "post.approval_link", _post_label(post))
+    return raw
+
+
+def find_approval_link(raw: str) -> ApprovalLink | None:
+    link = (
+        ApprovalLink.objects.select_related("post__workspace")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+    if link is None or link.used_at is not None or link.expires_at <= timezone.now():
+        return None
+    return link
+
+
+@transaction.atomic
+def decide_by_link(raw: str, approve: bool, note: str = "") -> ApprovalLink:
+    """Use the link once: approve, or ask for changes with a note."""
+    link = find_approval_link(raw)
+    if link is None:
+        raise ActionError(_("This approval link has expired or was already used."), status=410)
+    if not approve and not note.strip():
+        raise ActionError({"note": _("Say what should change.")})
+    used = ApprovalLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
+        used_at=timezone.now(), decision="approved" if approve else "changes_requested"
+    )
+    if used != 1:  # the same link, decided twice at once
+        raise ActionError(_("This approval link has expired or was already used."), status=410)
+    who = _("client link")
+    if approve:
+        approve_post(link.post, who)
+    else:
+        request_changes(link.post, who, note)
+    link.refresh_from_db()
+    return link

@@ -1,0 +1,322 @@
+"""The publishing engine: claim, send, retry, unknown, pause, late cutoff, sweeper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from orkesteri.accounts.models import User
+from orkesteri.channels.models import Channel
+from orkesteri.networks.base import AdapterError, AuthExpired, RateLimited, Receipt, Rejected
+from orkesteri.publishing import actions
+from orkesteri.publishing.actions import PostInput
+from orkesteri.publishing.models import Delivery, Post
+from orkesteri.publishing.tasks import publish_delivery
+from orkesteri.publishing.tests.conftest import Scripted
+from orkesteri.workspaces.models import Workspace
+
+pytestmark = pytest.mark.django_db
+S = Delivery.Status
+
+
+def make_post(workspace: Workspace, author: User, *channels: Channel, **fields: Any) -> Post:
+    data = PostInput(
+        text=fields.pop("text", "Fresh roast today"), channel_ids=[c.pk for c in channels]
+    )
+    for name, value in fields.items():
+        setattr(data, name, value)
+    return actions.create_post(workspace, author, data)
+
+
+def run(delivery: Delivery) -> Delivery:
+    """What the worker does when the delivery's task comes up (its due time reached)."""
+    delivery.refresh_from_db()
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    publish_delivery.call_local(delivery.pk, delivery.version)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def scheduled(post: Post, alice: User) -> Delivery:
+    actions.schedule_post(post, alice, timezone.now() + timedelta(hours=1))
+    return post.deliveries.get()
+
+
+def test_it_publishes_once_and_stores_the_remote_id(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = run(scheduled(make_post(acme, alice, channel), alice))
+    assert delivery.status == S.PUBLISHED
+    assert delivery.remote_id == str(delivery.key)
+    assert delivery.remote_url == f"https://scripted.example/{delivery.key}"
+    assert list(scripted.posts) == [str(delivery.key)]
+    assert Post.objects.get(pk=delivery.post_id).status == Post.Status.PUBLISHED
+
+
+def test_a_task_for_an_old_version_does_nothing(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    old = delivery.version
+    actions.schedule_post(delivery.post, alice, timezone.now() + timedelta(hours=2))  # moved
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    publish_delivery.call_local(delivery.pk, old)
+    assert scripted.sent == []
+    delivery.refresh_from_db()
+    assert delivery.status == S.SCHEDULED
+
+
+def test_a_second_task_for_the_same_version_does_not_send_again(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    publish_delivery.call_local(delivery.pk, delivery.version)
+    publish_delivery.call_local(delivery.pk, delivery.version)
+    assert len(scripted.sent) == 1
+
+
+def test_a_task_that_comes_early_waits(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    publish_delivery.call_local(delivery.pk, delivery.version)
+    assert scripted.sent == []
+
+
+def test_transient_errors_are_retried_with_backoff(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.script = [AdapterError("The network is down.")]
+    delivery = run(scheduled(make_post(acme, alice, channel), alice))
+    assert delivery.status == S.RETRYING
+    assert delivery.last_error == "The network is down."
+    assert delivery.due_at is not None and delivery.due_at > timezone.now() + timedelta(seconds=20)
+    delivery = run(delivery)
+    assert delivery.status == S.PUBLISHED
+    assert scripted.sent == [str(delivery.key)] * 2
+    assert len(scripted.posts) == 1
+
+
+def test_rate_limits_wait_as_long_as_the_network_asks(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.script = [RateLimited("Slow down.", retry_after=900)]
+    delivery = run(scheduled(make_post(acme, alice, channel), alice))
+    assert delivery.status == S.RETRYING
+    wait = (delivery.due_at - timezone.now()).total_seconds()  # type: ignore[operator]
+    assert 890 < wait <= 900
+
+
+def test_a_refusal_fails_at_once_and_tells_people(
+    acme: Workspace,
+    alice: User,
+    channel: Channel,
+    scripted: type[Scripted],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    scripted.script = [Rejected("The text is too long for Scripted.")]
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = run(scheduled(make_post(acme, alice, channel), alice))
+    assert delivery.status == S.FAILED
+    assert delivery.last_error == "The text is too long for Scripted."
+    assert Post.objects.get(pk=delivery.post_id).status == Post.Status.FAILED
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+    assert "The text is too long for Scripted." in mail.outbox[0].body
+
+
+def test_it_gives_up_after_the_last_attempt(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted], settings: Any
+) -> None:
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    scripted.script = [AdapterError("Down."), AdapterError("Still down.")]
+    delivery = run(run(scheduled(make_post(acme, alice, channel), alice)))
+    assert delivery.status == S.FAILED
+    assert delivery.last_error == "Still down."
+
+
+def test_a_timeout_on_a_network_that_dedupes_is_retried_without_a_second_post(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.script = [AdapterError("Timed out.", unknown_outcome=True)]
+    delivery = run(run(scheduled(make_post(acme, alice, channel), alice)))
+    assert delivery.status == S.PUBLISHED
+    assert len(scripted.sent) == 2
+    assert list(scripted.posts) == [str(delivery.key)]
+
+
+def test_a_timeout_on_a_network_that_cannot_dedupe_becomes_unknown(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.idempotent = False
+    scripted.script = [AdapterError("Timed out.", unknown_outcome=True)]
+    delivery = run(scheduled(make_post(acme, alice, channel), alice))
+    assert delivery.status == S.UNKNOWN
+    assert "check the channel before re-posting" in delivery.last_error
+    assert run(delivery).status == S.UNKNOWN  # never sent again by itself
+    assert len(scripted.sent) == 1
+    assert Post.objects.get(pk=delivery.post_id).status == Post.Status.UNKNOWN
+
+
+def test_expired_credentials_pause_the_channel_s_deliveries(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.script = [AuthExpired("The token was revoked.")]
+    first = run(scheduled(make_post(acme, alice, channel), alice))
+    channel.refresh_from_db()
+    assert channel.status == Channel.Status.NEEDS_RECONNECT
+    assert first.status == S.RETRYING
+    second = scheduled(make_post(acme, alice, channel, text="Second"), alice)
+    Delivery.objects.filter(pk__in=[first.pk, second.pk]).update(due_at=timezone.now())
+    assert actions.sweep() == 0  # paused while the channel needs reconnecting
+    Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CONNECTED)
+    assert actions.sweep() == 2
+    assert run(first).status == S.PUBLISHED
+    assert run(second).status == S.PUBLISHED
+
+
+def test_a_post_past_the_late_cutoff_fails_with_the_reason(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now() - timedelta(hours=7))
+    delivery.refresh_from_db()
+    publish_delivery.call_local(delivery.pk, delivery.version)
+    delivery.refresh_from_db()
+    assert delivery.status == S.FAILED
+    assert "within 6 hours" in delivery.last_error
+    assert scripted.sent == []
+
+
+def test_problems_found_at_send_time_fail_the_delivery(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    post = make_post(acme, alice, channel, text="x" * 281)
+    delivery = run(scheduled(post, alice))
+    assert delivery.status == S.FAILED
+    assert "281" in delivery.last_error
+    assert scripted.sent == []
+
+
+def test_a_thread_is_published_in_order_and_resumes_after_a_failure(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    post = make_post(acme, alice, channel, text="1/3", thread=["2/3", "3/3"])
+    scripted.script = []
+    delivery = scheduled(post, alice)
+    original_publish = Scripted.publish
+    calls = {"n": 0}
+
+    def flaky(self: Scripted, draft: Any, key: str) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise AdapterError("Dropped.")
+        return original_publish(self, draft, key)
+
+    Scripted.publish = flaky  # type: ignore[method-assign]
+    try:
+        delivery = run(delivery)
+        assert delivery.status == S.RETRYING
+        delivery = run(delivery)
+    finally:
+        Scripted.publish = original_publish  # type: ignore[method-assign]
+    assert delivery.status == S.PUBLISHED
+    assert [d.text for d in scripted.posts.values()] == ["1/3", "2/3", "3/3"]
+    key = str(delivery.key)
+    assert list(scripted.posts) == [key, f"{key}-1", f"{key}-2"]
+    assert scripted.posts[f"{key}-1"].reply_to is not None
+
+
+def test_the_sweeper_settles_a_send_abandoned_by_a_crashed_worker(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel], scripted: type[Scripted]
+) -> None:
+    channel = make_channel("a")
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    crashed_at = timezone.now() - timedelta(minutes=10)
+    Delivery.objects.filter(pk=delivery.pk).update(status=S.PUBLISHING, claimed_at=crashed_at)
+    Channel.objects.filter(pk=channel.pk).update(busy_until=timezone.now() + timedelta(minutes=1))
+    actions.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == S.RETRYING  # Scripted dedupes: safe to send again
+    assert run(delivery).status == S.PUBLISHED
+
+    scripted.idempotent = False
+    other = scheduled(make_post(acme, alice, make_channel("b"), text="Other"), alice)
+    Delivery.objects.filter(pk=other.pk).update(status=S.PUBLISHING, claimed_at=crashed_at)
+    actions.sweep()
+    other.refresh_from_db()
+    assert other.status == S.UNKNOWN
+    assert "check the channel" in other.last_error
+
+
+def test_one_send_at_a_time_per_channel(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    Channel.objects.filter(pk=channel.pk).update(busy_until=timezone.now() + timedelta(minutes=1))
+    delivery.refresh_from_db()
+    assert actions.claim_delivery(delivery.pk, delivery.version) is None
+    delivery.refresh_from_db()
+    assert delivery.status == S.SCHEDULED
+
+
+def test_cancelling_stops_what_has_not_gone_out(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel], scripted: type[Scripted]
+) -> None:
+    a, b = make_channel("a"), make_channel("b")
+    post = make_post(acme, alice, a, b)
+    actions.schedule_post(post, alice, timezone.now() + timedelta(hours=1))
+    published = run(post.deliveries.get(channel=a))
+    actions.cancel_post(post, alice)
+    pending = post.deliveries.get(channel=b)
+    assert pending.status == S.CANCELLED
+    assert run(pending).status == S.CANCELLED
+    published.refresh_from_db()
+    assert published.status == S.PUBLISHED
+    assert len(scripted.sent) == 1
+
+
+def test_approval_holds_the_post_until_someone_approves(
+    acme: Workspace, alice: User, bob: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    Workspace.objects.filter(pk=acme.pk).update(requires_approval=True)
+    acme.refresh_from_db()
+    post = make_post(acme, bob, channel)
+    actions.schedule_post(post, bob, timezone.now() + timedelta(hours=1))
+    delivery = post.deliveries.get()
+    assert delivery.status == S.AWAITING_APPROVAL
+    assert Post.objects.get(pk=post.pk).status == Post.Status.AWAITING_APPROVAL
+    actions.approve_post(post, "alice@example.com")
+    delivery = run(post.deliveries.get())
+    assert delivery.status == S.PUBLISHED
+
+
+def test_the_first_comment_follows_the_post_as_a_reply(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    post = make_post(acme, alice, channel, text="New menu", first_comment="Prices in the link")
+    delivery = run(scheduled(post, alice))
+    assert delivery.status == S.PUBLISHED
+    key = str(delivery.key)
+    assert [d.text for d in scripted.posts.values()] == ["New menu", "Prices in the link"]
+    assert scripted.posts[f"{key}-1"].reply_to == Receipt(key, f"https://scripted.example/{key}")
+
+
+def test_a_link_goes_into_the_text_where_the_network_has_no_link_cards(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    post = make_post(acme, alice, channel, text="Read this", link="https://acme.example/a?x=1")
+    Post.objects.filter(pk=post.pk).update(utm=True, campaign="Autumn")
+    run(scheduled(post, alice))
+    [draft] = scripted.posts.values()
+    assert draft.link == ""
+    assert draft.text == (
+        "Read this\n\nhttps://acme.example/a?x=1&utm_source=scripted&utm_medium=social"
+        "&utm_campaign=Autumn"
+    )

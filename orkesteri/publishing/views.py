@@ -1,0 +1,377 @@
+"""The composer, a post's page, its actions, queue times, and the client approval link."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orkesteri.channels.access import get_channel
+from orkesteri.channels.models import Channel
+from orkesteri.lib.text import measure
+from orkesteri.networks.base import Draft
+from orkesteri.publishing import actions
+from orkesteri.publishing.access import get_post
+from orkesteri.publishing.forms import ComposeForm, initial_of
+from orkesteri.publishing.models import Post, QueueSlot
+from orkesteri.workspaces.actions import ActionError
+from orkesteri.workspaces.models import Membership
+from orkesteri.workspaces.roles import Perm
+from orkesteri.workspaces.views import enter
+
+WEEKDAYS = range(7)
+
+
+def _apply(form: ComposeForm, error: ActionError) -> None:
+    for name, message in error.errors.items():
+        form.add_error(name if name in form.fields else None, message)
+
+
+def _may_schedule(membership: Membership) -> bool:
+    """Editors may schedule only where posts go through approval (they submit)."""
+    return membership.can(Perm.PUBLISH) or membership.workspace.requires_approval
+
+
+def _save(request: HttpRequest, form: ComposeForm, post: Post | None) -> Post:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    data = form.post_input()
+    action = request.POST.get("action", "save")
+    if action in ("now", "schedule", "queue") and not _may_schedule(membership):
+        raise PermissionDenied(_("Your role may write posts but not schedule them."))
+    if action == "schedule" and form.cleaned_data.get("scheduled_at") is None:
+        raise ActionError({"scheduled_at": _("Choose the date and time to publish.")})
+    with transaction.atomic():
+        if post is None:
+            post = actions.create_post(membership.workspace, request.user, data)  # type: ignore[arg-type]
+        else:
+            post = actions.update_post(post, request.user, data)  # type: ignore[arg-type]
+        if action == "now":
+            actions.schedule_post(post, request.user, None)  # type: ignore[arg-type]
+        elif action == "schedule":
+            actions.schedule_post(post, request.user, form.cleaned_data["scheduled_at"])  # type: ignore[arg-type]
+        elif action == "queue":
+            actions.queue_post(post, request.user)  # type: ignore[arg-type]
+    return post
+
+
+def _done_message(post: Post) -> str:
+    post.refresh_from_db()
+    return {
+        Post.Status.DRAFT: _("Draft saved."),
+        Post.Status.AWAITING_APPROVAL: _("Sent for approval."),
+        Post.Status.SCHEDULED: _("Scheduled."),
+        Post.Status.PUBLISHING: _("Publishing now."),
+        Post.Status.PUBLISHED: _("Published."),
+    }.get(post.status, _("Saved."))  # type: ignore[call-overload]
+
+
+def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpResponse:
+    membership = enter(request, workspace, Perm.COMPOSE)
+    ws = membership.workspace
+    if request.method == "POST":
+        form = ComposeForm(ws, data=request.POST)
+        if form.is_valid():
+            try:
+                post = _save(request, form, post)
+            except ActionError as e:
+                _apply(form, e)
+            else:
+                messages.success(request, _done_message(post))
+                return redirect("post_edit", workspace, post.pk)
+    else:
+        initial = initial_of(actions.post_input_of(post)) if post else {}
+        if post is None and "channel" in request.GET:
+            initial["channels"] = request.GET.getlist("channel")
+        form = ComposeForm(ws, initial=initial)
+    locked = post is not None and post.deliveries.exclude(status__in=actions.OPEN).exists()
+    return render(
+        request,
+        "publishing/compose.html",
+        {
+            "form": form,
+            "post": post,
+            "locked": locked,
+            "deliveries": post.deliveries.select_related("channel") if post else [],
+            "may_schedule": _may_schedule(membership),
+            "may_approve": membership.can(Perm.APPROVE),
+            "checks": _checks(form, post),
+            "pillars": _used(ws, "pillar"),
+            "campaigns": _used(ws, "campaign"),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _used(workspace: Any, name: str) -> list[str]:
+    values = Post.objects.filter(workspace=workspace).exclude(**{name: ""})
+    return sorted(set(values.values_list(name, flat=True)[:200]))
+
+
+@login_required
+def compose(request: HttpRequest, workspace: str) -> HttpResponse:
+    membership = enter(request, workspace, Perm.COMPOSE)
+    return _composer(request, workspace, _autosaved(membership, request.POST.get("post_id")))
+
+
+def _autosaved(membership: Membership, post_id: Any) -> Post | None:
+    """The draft autosave already made for this composer, if any."""
+    if not str(post_id or "").isdigit():
+        return None
+    return Post.objects.filter(
+        workspace=membership.workspace, pk=int(post_id), status=Post.Status.DRAFT
+    ).first()
+
+
+@login_required
+@require_POST
+def compose_autosave(request: HttpRequest, workspace: str) -> HttpResponse:
+    """Save the composer as a draft while the user types (htmx); never schedules."""
+    membership = enter(request, workspace, Perm.COMPOSE)
+    form = ComposeForm(membership.workspace, data=request.POST)
+    post = _autosaved(membership, request.POST.get("post_id"))
+    saved_at = ""
+    if form.is_valid():
+        data = form.post_input()
+        try:
+            if post is None:
+                post = actions.create_post(membership.workspace, request.user, data)  # type: ignore[arg-type]
+            else:
+                post = actions.update_post(post, request.user, data)  # type: ignore[arg-type]
+        except ActionError:
+            post = post  # not savable yet (no channel, no text): the form says why on submit
+        else:
+            zone = ZoneInfo(membership.workspace.timezone)
+            saved_at = f"{timezone.now().astimezone(zone):%H:%M}"
+    return render(request, "publishing/_autosave.html", {"post": post, "saved_at": saved_at})
+
+
+@login_required
+def post_edit(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    membership = enter(request, workspace)
+    post = get_post(membership, post_id)
+    if request.method == "POST" or membership.can(Perm.COMPOSE):
+        return _composer(request, workspace, post)
+    return render(
+        request,
+        "publishing/post.html",
+        {"post": post, "deliveries": post.deliveries.select_related("channel")},
+    )
+
+
+# --- live checks (htmx) --------------------------------------------------------------
+
+
+def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
+    """Per chosen channel: its text's length against the limit, problems, and a preview."""
+    data = form.data if form.is_bound and isinstance(form.data, QueryDict) else QueryDict()
+    chosen = {int(v) for v in data.getlist("channels") if str(v).isdigit()}
+    if not form.is_bound and post is not None:
+        chosen = set(post.variants.values_list("channel_id", flat=True))
+    base = str(data.get("text", "")) if form.is_bound else (post.text if post else "")
+    media_count = len(data.getlist("images"))
+    link = str(data.get("link", "")) if form.is_bound else (post.link if post else "")
+    results = []
+    for channel in form.channel_list:
+        if channel.pk not in chosen:
+            continue
+        own = str(data.get(f"override_{channel.pk}", "")) if form.is_bound else ""
+        text = (own.strip() and own) or base
+        adapter = channel.adapter_class({}, channel.config)
+        images = tuple(_placeholder_image() for _n in range(media_count))
+        draft = Draft(text=text, images=images, link=link if _has_cards(channel) else "")
+        measured = measure(text, adapter.limits.text_rules(with_images=bool(images)))
+        results.append(
+            {
+                "channel": channel,
+                "length": measured.length,
+                "limit": measured.limit,
+                "over": measured.length > measured.limit,
+                "problems": adapter.problems(draft) if text.strip() or images else [],
+                "text": text,
+            }
+        )
+    return results
+
+
+def _has_cards(channel: Channel) -> bool:
+    from orkesteri.networks.base import Feature
+
+    return Feature.LINK_CARD in channel.adapter_class.features
+
+
+def _placeholder_image() -> Any:
+    from orkesteri.networks.base import Image
+
+    # Counts and caption limits only: the real image is checked when it is rendered.
+    return Image(b"", "image/jpeg", 1080, 1080)
+
+
+@login_required
+@require_POST
+def compose_check(request: HttpRequest, workspace: str) -> HttpResponse:
+    membership = enter(request, workspace, Perm.COMPOSE)
+    form = ComposeForm(membership.workspace, data=request.POST)
+    form.is_valid()
+    return render(request, "publishing/_checks.html", {"checks": _checks(form, None)})
+
+
+# --- a post's actions ----------------------------------------------------------------
+
+
+def _post_action(request: HttpRequest, workspace: str, post_id: int, perm: Perm) -> Post:
+    membership = enter(request, workspace, perm)
+    return get_post(membership, post_id)
+
+
+@login_required
+@require_POST
+def post_duplicate(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.COMPOSE)
+    copy = actions.duplicate_post(post, request.user)  # type: ignore[arg-type]
+    messages.success(request, _("This is a copy; it is a draft until you schedule it."))
+    return redirect("post_edit", workspace, copy.pk)
+
+
+@login_required
+@require_POST
+def post_cancel(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.PUBLISH)
+    actions.cancel_post(post, request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Cancelled: nothing more of this post will be published."))
+    return redirect("post_edit", workspace, post.pk)
+
+
+@login_required
+@require_POST
+def post_delete(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.COMPOSE)
+    try:
+        actions.delete_post(post, request.user)  # type: ignore[arg-type]
+    except ActionError as e:
+        messages.error(request, str(e))
+        return redirect("post_edit", workspace, post.pk)
+    messages.success(request, _("Post deleted."))
+    return redirect("calendar", workspace)
+
+
+@login_required
+@require_POST
+def post_approve(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.APPROVE)
+    actions.approve_post(post, request.user.email)  # type: ignore[union-attr]
+    messages.success(request, _("Approved."))
+    return redirect("post_edit", workspace, post.pk)
+
+
+@login_required
+@require_POST
+def post_request_changes(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.APPROVE)
+    try:
+        actions.request_changes(post, request.user.email, request.POST.get("note", ""))  # type: ignore[union-attr]
+    except ActionError as e:
+        messages.error(request, " ".join(e.errors.values()))
+    else:
+        messages.success(request, _("Sent back to the author with your note."))
+    return redirect("post_edit", workspace, post.pk)
+
+
+@login_required
+@require_POST
+def post_approval_link(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    post = _post_action(request, workspace, post_id, Perm.PUBLISH)
+    raw = actions.create_approval_link(post, request.user)  # type: ignore[arg-type]
+    url = request.build_absolute_uri(f"/approve/{raw}/")
+    messages.success(
+        request,
+        _("Send this link to the client; it works for one decision within %(days)s days: %(url)s")
+        % {"days": actions.APPROVAL_LINK_DAYS, "url": url},
+    )
+    return redirect("post_edit", workspace, post.pk)
+
+
+def approve_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The client's page: no account needed; one decision per link."""
+    link = actions.find_approval_link(token)
+    if link is None:
+        return render(request, "publishing/approve_invalid.html", status=410)
+    error = ""
+    if request.method == "POST":
+        approve = request.POST.get("decision") == "approve"
+        try:
+            actions.decide_by_link(token, approve, request.POST.get("note", ""))
+        except ActionError as e:
+            error = " ".join(e.errors.values())
+        else:
+            return render(request, "publishing/approve_done.html", {"approved": approve})
+    post = link.post
+    deliveries = post.deliveries.select_related("channel", "variant")
+    return render(
+        request,
+        "publishing/approve.html",
+        {"post": post, "deliveries": deliveries, "error": error, "workspace": post.workspace},
+        status=422 if error else 200,
+    )
+
+
+# --- queue times ---------------------------------------------------------------------
+
+
+@login_required
+def channel_queue(request: HttpRequest, workspace: str, channel_id: int) -> HttpResponse:
+    membership = enter(request, workspace, Perm.MANAGE_CHANNELS)
+    channel = get_channel(membership, channel_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            slots = _parse_slots(request.POST)
+            actions.set_queue_slots(channel, request.user, slots)  # type: ignore[arg-type]
+        except (ActionError, ValueError) as e:
+            error = " ".join(e.errors.values()) if isinstance(e, ActionError) else str(e)
+        else:
+            messages.success(request, _("Queue times saved."))
+            return redirect("channel_queue", workspace, channel.pk)
+    saved = list(QueueSlot.objects.filter(channel=channel))
+    by_day = {d: ", ".join(f"{s.time:%H:%M}" for s in saved if s.weekday == d) for d in WEEKDAYS}
+    upcoming = []
+    after = timezone.now()
+    for _n in range(5):
+        moment = actions.next_free_slot(channel, after)
+        if moment is None:
+            break
+        upcoming.append(moment)
+        after = moment
+    return render(
+        request,
+        "publishing/queue.html",
+        {"channel": channel, "by_day": by_day, "error": error, "upcoming": upcoming},
+        status=422 if error else 200,
+    )
+
+
+def _parse_slots(data: Any) -> list[tuple[int, time]]:
+    slots = []
+    for day in WEEKDAYS:
+        for piece in str(data.get(f"day{day}", "")).replace(";", ",").split(","):
+            piece = piece.strip()
+            if not piece:
+                continue
+            try:
+                hours, minutes = piece.split(":")
+                slots.append((day, time(int(hours), int(minutes))))
+            except ValueError:
+                raise ActionError(
+                    {"slots": _("“%(value)s” is not a time; write times like 09:30, 17:00.")
+                     % {"value": piece[:20]}}
+                ) from None  # fmt: skip
+    return slots
