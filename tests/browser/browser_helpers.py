@@ -23,11 +23,19 @@ PHONE: ViewportSize = {"width": 360, "height": 780}
 def shoot(page: Page, name: str, *, docs_as: str | None = None) -> None:
     """Save the whole page for review, named by step and width; `docs_as` also for the README."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True, type="png")
-    if docs_as and os.environ.get("ORKESTERI_DOC_SCREENSHOTS") == "1":
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=DOCS_SHOTS / docs_as, full_page=True, type="png")
+    before = page.viewport_size
+    assert before is not None
+    # A window as tall as the page: a full-page capture would scroll, and the sticky top bar
+    # would then be drawn in the middle of the picture.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": before["width"], "height": max(height, before["height"])})
+    try:
+        page.screenshot(path=SHOTS / f"{name}-{before['width']}.png", type="png")
+        if docs_as and os.environ.get("ORKESTERI_DOC_SCREENSHOTS") == "1":
+            DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=DOCS_SHOTS / docs_as, type="png")
+    finally:
+        page.set_viewport_size(before)
 
 
 def assert_fits(page: Page) -> None:
