@@ -392,3 +392,15 @@ def test_the_overview_checklist_asks_for_a_channel_until_one_is_connected(
     actions.connect_channel(acme, alice, "feed", {"title": "Acme news"})
     page = alice_client.get("/w/acme/").content.decode()
     assert f'✅\n      <a href="/w/acme/channels/">{step}</a>' in page
+
+
+def test_managers_hear_once_when_a_channel_needs_reconnecting(
+    alice: User, acme: Workspace, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    channel = actions.connect_channel(acme, alice, "gated", {"token": "good"})
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.note_failure(channel, AuthExpired("The token was revoked."))
+        actions.note_failure(channel, AuthExpired("The token was revoked."))
+    assert [m.to for m in mailoutbox] == [["alice@example.com"]]  # bob edits: not told
+    assert mailoutbox[0].subject == "@gated42 needs reconnecting"
+    assert "The token was revoked." in mailoutbox[0].body

@@ -203,10 +203,23 @@ def note_failure(channel: Channel, error: AdapterError) -> None:
         Channel.Status.NEEDS_RECONNECT if isinstance(error, AuthExpired) else Channel.Status.ERROR
     )
     logger.info("channel %s (%s): %s", channel.pk, channel.network, error.message)
+    newly_lost = (
+        status == Channel.Status.NEEDS_RECONNECT
+        and Channel.objects.filter(pk=channel.pk)
+        .exclude(status=Channel.Status.NEEDS_RECONNECT)
+        .update(status=status)
+        == 1
+    )
     channel.status = status
     channel.status_message = error.message
     channel.status_changed_at = timezone.now()
     channel.save(update_fields=["status", "status_message", "status_changed_at"])
+    if newly_lost:
+        # Once per loss, not per failed post: the managers are the ones who can reconnect.
+        from orkesteri.channels.tasks import send_reconnect_email
+
+        pk = channel.pk
+        transaction.on_commit(lambda: send_reconnect_email(pk))
 
 
 def test_text(channel: Channel) -> str:
