@@ -28,8 +28,10 @@ Sync only: web requests and huey workers are synchronous.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
@@ -203,15 +205,20 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def tls_context(verify: bool | str = True) -> ssl.SSLContext:
+    """One per process: building one parses the whole CA bundle (tens of milliseconds, most of
+    a publish's CPU when every call made its own). SSL contexts are safe to share."""
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport with the connection pool built on `GuardedBackend`."""
 
     def __init__(self, verify: bool | str = True) -> None:
-        super().__init__(verify=verify, trust_env=False)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            network_backend=GuardedBackend(),
-        )
+        context = tls_context(verify)
+        super().__init__(verify=context, trust_env=False)
+        self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=GuardedBackend())
 
 
 def default_timeout() -> httpx.Timeout:

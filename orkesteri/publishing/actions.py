@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
 
 from orkesteri.accounts.models import User, hash_token
 from orkesteri.channels import actions as channel_actions
@@ -42,6 +43,7 @@ from orkesteri.networks.base import (
     Image,
     RateLimited,
     Receipt,
+    Rejected,
 )
 from orkesteri.publishing.models import (
     ApprovalLink,
@@ -363,9 +365,11 @@ def claim_delivery(delivery_id: int, version: int) -> Delivery | None:
     if changed != 1:
         _free_channel(delivery.channel_id)
         return None
-    return Delivery.objects.select_related("channel", "variant", "post__workspace").get(
+    claimed = Delivery.objects.select_related("channel", "variant", "post__workspace").get(
         pk=delivery_id
     )
+    claimed.variant.post = claimed.post  # one Post object: variant.effective_text() reads it
+    return claimed
 
 
 def _take_channel(channel_id: int, now: datetime) -> bool:
@@ -394,11 +398,15 @@ def send_delivery(delivery: Delivery) -> None:
     """Publish a claimed delivery and write down what happened. Never raises AdapterError."""
     try:
         reason = _reason_not_to_send(delivery)
-        if reason:
+        draft = None if reason else first_draft(delivery)
+        if draft is not None:
+            adapter_class = delivery.channel.adapter_class
+            reason = " ".join(adapter_class({}, delivery.channel.config).problems(draft))
+        if reason or draft is None:
             _finish(delivery, S.FAILED, error=reason)
             return
         adapter = channel_actions.open_adapter(delivery.channel)
-        receipt = _publish(adapter, delivery)
+        receipt = _publish(adapter, delivery, draft)
     except AdapterError as error:
         _record_failure(delivery, error)
     else:
@@ -407,6 +415,18 @@ def send_delivery(delivery: Delivery) -> None:
     finally:
         _free_channel(delivery.channel_id)
         refresh_post_status(delivery.post)
+
+
+def first_draft(delivery: Delivery) -> Draft:
+    """The delivery's post as its network gets it, images rendered once."""
+    try:
+        return draft_of(delivery)
+    except (OSError, ValueError, PILImage.DecompressionBombError) as e:
+        logger.exception("delivery %s: could not prepare its images", delivery.pk)
+        raise Rejected(
+            _("An image of the post could not be prepared (%(error)s). Replace it and try again.")
+            % {"error": e}
+        ) from e
 
 
 def _reason_not_to_send(delivery: Delivery) -> str:
@@ -422,9 +442,7 @@ def _reason_not_to_send(delivery: Delivery) -> str:
             "It could not be published within %(hours)s hours of its time, so it was not"
             " published late."
         ) % {"hours": settings.LATE_CUTOFF_HOURS}
-    adapter_class = channel.adapter_class
-    problems = adapter_class({}, channel.config).problems(draft_of(delivery))
-    return " ".join(problems)
+    return ""
 
 
 def parts_of(delivery: Delivery) -> list[str]:
@@ -496,7 +514,7 @@ def images_of(post: Post, channel: Channel) -> tuple[Image, ...]:
     return tuple(found)
 
 
-def _publish(adapter: Adapter, delivery: Delivery) -> Receipt:
+def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> Receipt:
     """The post, then its thread parts, each with its own key; resumes after a retry."""
     parts = list(delivery.receipt.get("parts", []))
     receipt: Receipt | None = None
@@ -505,7 +523,8 @@ def _publish(adapter: Adapter, delivery: Delivery) -> Receipt:
             receipt = Receipt(**parts[number])
             continue
         key = f"{delivery.key}" if number == 0 else f"{delivery.key}-{number}"
-        receipt = adapter.publish(draft_of(delivery, number, receipt), key)
+        draft = first if number == 0 else draft_of(delivery, number, receipt)
+        receipt = adapter.publish(draft, key)
         parts.append(
             {"remote_id": receipt.remote_id, "url": receipt.url, "data": dict(receipt.data)}
         )
