@@ -15,7 +15,7 @@ from orkesteri.accounts.models import User
 from orkesteri.media import actions
 from orkesteri.media.images import Edits
 from orkesteri.media.models import Asset, Rendition
-from orkesteri.media.testing import make_asset, photo
+from orkesteri.media.testing import decoded, make_asset, photo, rgb
 from orkesteri.networks.base import ImagePreset
 from orkesteri.networks.registry import image_presets
 from orkesteri.testing import logged_in
@@ -39,18 +39,6 @@ def stored(asset: Asset | Rendition) -> bytes:
         return f.read()
 
 
-def opened(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
-    value = image.getpixel(xy)
-    assert isinstance(value, tuple)
-    return value
-
-
 def camera_jpeg() -> bytes:
     """40×20, red on the left: a phone held sideways, with orientation 6 and a location."""
     image = Image.new("RGB", (40, 20), "blue")
@@ -64,7 +52,7 @@ def camera_jpeg() -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif, quality=95)
     data = out.getvalue()
-    assert opened(data).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the fixture has a location
+    assert decoded(data).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the fixture has a location
     return data
 
 
@@ -94,14 +82,14 @@ def test_it_sniffs_the_type_from_the_content(acme: Workspace, alice: User) -> No
     asset = actions.upload_asset(member(acme, alice), photo(fmt="PNG"), "holiday.jpg")
     assert asset.mime == "image/png"
     assert asset.file.name.endswith(".png")
-    assert opened(stored(asset)).format == "PNG"
+    assert decoded(stored(asset)).format == "PNG"
 
 
 @pytest.mark.parametrize("fmt", ["WEBP", "AVIF", "GIF"])
 def test_it_takes_the_other_formats(acme: Workspace, alice: User, fmt: str) -> None:
     asset = actions.upload_asset(member(acme, alice), photo(fmt=fmt), "x")
     assert asset.mime == Image.MIME[fmt]
-    assert opened(stored(asset)).format == fmt
+    assert decoded(stored(asset)).format == fmt
 
 
 def test_a_text_file_renamed_png_is_refused(acme: Workspace, alice: User) -> None:
@@ -153,7 +141,7 @@ def test_it_applies_the_exif_orientation_and_strips_exif_and_gps(
     asset = actions.upload_asset(member(acme, alice), camera_jpeg(), "phone.jpg")
     assert (asset.width, asset.height) == (20, 40)
     data = stored(asset)
-    image = opened(data)
+    image = decoded(data)
     assert image.size == (20, 40)
     r, _g, b = rgb(image, (10, 5))  # the red half is on top once upright
     assert r > 200 and b < 60
@@ -163,7 +151,7 @@ def test_it_applies_the_exif_orientation_and_strips_exif_and_gps(
 
 def test_keeping_exif_still_drops_the_location(acme: Workspace, alice: User) -> None:
     asset = actions.upload_asset(member(acme, alice), camera_jpeg(), "p.jpg", keep_exif=True)
-    exif = opened(stored(asset)).getexif()
+    exif = decoded(stored(asset)).getexif()
     assert exif[ExifTags.Base.Make] == "SpyCam"
     assert exif.get(ExifTags.Base.Orientation, 1) == 1
     assert not exif.get_ifd(ExifTags.IFD.GPSInfo)
@@ -173,7 +161,7 @@ def test_renditions_strip_exif_too(acme: Workspace, alice: User) -> None:
     asset = make_asset(acme, alice, camera_jpeg())
     preset = ImagePreset("t", "T", 10, 10)
     data = stored(actions.rendition_for(asset, preset))
-    assert b"SpyCam" not in data and not opened(data).getexif()
+    assert b"SpyCam" not in data and not decoded(data).getexif()
 
 
 # --- renditions -------------------------------------------------------------------------
@@ -184,7 +172,7 @@ def test_it_makes_every_preset_at_its_exact_size(acme: Workspace, alice: User) -
     made = actions.make_renditions(member(acme, alice), asset)
     assert len(made) == len(actions.all_presets()) >= 10
     for rendition, preset in zip(made, actions.all_presets(), strict=True):
-        image = opened(stored(rendition))
+        image = decoded(stored(rendition))
         assert image.size == (preset.width, preset.height) == (rendition.width, rendition.height)
         assert rendition.bytes == len(stored(rendition))
     assert AuditEvent.objects.filter(action="media.rendered").count() == 1
@@ -199,7 +187,7 @@ def test_the_bluesky_renditions_fit_its_blob_limit(acme: Workspace, alice: User)
         assert preset.max_bytes == 1_000_000
         rendition = actions.rendition_for(asset, preset)
         assert rendition.bytes <= 1_000_000
-        assert opened(stored(rendition)).size == (preset.width, preset.height)
+        assert decoded(stored(rendition)).size == (preset.width, preset.height)
 
 
 def test_every_network_with_images_declares_presets() -> None:
@@ -222,7 +210,7 @@ def test_the_focal_point_moves_the_crop(acme: Workspace, alice: User) -> None:
     image.save(out, "PNG")
     asset = make_asset(acme, alice, out.getvalue())
     actions.set_focal_point(member(acme, alice), asset, 0.05, 0.5)
-    square = opened(stored(actions.rendition_for(asset, ImagePreset("sq", "Sq", 100, 100))))
+    square = decoded(stored(actions.rendition_for(asset, ImagePreset("sq", "Sq", 100, 100))))
     assert rgb(square, (5, 50))[1] < 80  # the red subject is inside the crop
 
 
@@ -273,9 +261,9 @@ def test_watermark_and_enhance_leave_the_original_untouched(acme: Workspace, ali
     plain = actions.rendition_for(asset, preset)
     marked = actions.rendition_for(asset, preset, edits)
     assert marked.pk != plain.pk and marked.edits and not plain.edits
-    r, g, b = rgb(opened(stored(marked)), (40, 40))
+    r, g, b = rgb(decoded(stored(marked)), (40, 40))
     assert r > 200 and g < 60 and b < 60  # the red logo, top left
-    assert opened(stored(marked)).size == (800, 600)  # enhance keeps the size
+    assert decoded(stored(marked)).size == (800, 600)  # enhance keeps the size
     assert stored(asset) == original
     asset.refresh_from_db()
     assert (asset.width, asset.height, asset.bytes) == (800, 600, len(original))
@@ -415,6 +403,6 @@ def test_an_animated_gif_keeps_its_frames_but_not_its_comment(acme: Workspace, a
     asset = actions.upload_asset(member(acme, alice), out.getvalue(), "loop.gif")
     data = stored(asset)
     assert b"SpyCam" not in data
-    assert getattr(opened(data), "n_frames", 1) == 3
+    assert getattr(decoded(data), "n_frames", 1) == 3
     rendition = actions.rendition_for(asset, ImagePreset("p", "P", 20, 20))
-    assert opened(stored(rendition)).size == (20, 20)
+    assert decoded(stored(rendition)).size == (20, 20)

@@ -33,3 +33,15 @@ def photo(width: int = 400, height: int = 300, fmt: str = "JPEG", noise: bool = 
 def make_asset(workspace: Workspace, user: User, data: bytes | None = None) -> Asset:
     member = Membership.objects.get(workspace=workspace, user=user)
     return upload_asset(member, data or photo(), "photo.jpg")
+
+
+def decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    value = image.getpixel(xy)
+    assert isinstance(value, tuple)
+    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 import types
 
@@ -11,19 +10,7 @@ from PIL import Image
 
 from orkesteri.media import images
 from orkesteri.media.images import Edits, Target
-from orkesteri.media.testing import photo
-
-
-def decoded(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
-    value = image.getpixel(xy)
-    assert isinstance(value, tuple)
-    return value
+from orkesteri.media.testing import decoded, photo, rgb
 
 
 def square_logo(colour: tuple[int, int, int, int] = (255, 0, 0, 255)) -> Image.Image:
