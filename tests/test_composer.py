@@ -273,3 +273,20 @@ def test_a_queue_slot_in_the_spring_gap_goes_out_after_the_jump(
     assert f"{slot.astimezone(HELSINKI):%Y-%m-%d %H:%M}" == "2026-03-29 04:30"
     week_later = actions.next_free_slot(feed, slot)
     assert f"{week_later.astimezone(HELSINKI):%Y-%m-%d %H:%M %z}" == "2026-04-05 03:30 +0300"  # type: ignore[union-attr]
+
+
+def test_autosaves_do_not_fill_the_audit_log(alice_client: Client, feed: Channel) -> None:
+    from orkesteri.workspaces.models import AuditEvent
+
+    alice_client.post("/w/acme/compose/autosave/", form(feed, text="One"))
+    post = Post.objects.get()
+    for text in ("One two", "One two three"):
+        alice_client.post("/w/acme/compose/autosave/", form(feed, text=text, post_id=post.pk))
+    post.refresh_from_db()
+    assert post.text == "One two three"
+    actions_logged = list(
+        AuditEvent.objects.filter(action__startswith="post.").values_list("action", flat=True)
+    )
+    assert actions_logged == ["post.created"]
+    page = alice_client.get(f"/w/acme/posts/{post.pk}/").content.decode()
+    assert f'name="post_id" id="post-id" value="{post.pk}"' in page  # a draft keeps autosaving

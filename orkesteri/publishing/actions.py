@@ -173,7 +173,7 @@ def _set_media(post: Post, data: PostInput) -> None:
 
 
 @transaction.atomic
-def update_post(post: Post, actor: User | None, data: PostInput) -> Post:
+def update_post(post: Post, actor: User | None, data: PostInput, *, audit: bool = True) -> Post:
     """Edit a post that has not gone out; a scheduled one keeps its time."""
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if locked.deliveries.exclude(status__in=OPEN).exists():
@@ -190,7 +190,8 @@ def update_post(post: Post, actor: User | None, data: PostInput) -> Post:
     _set_media(locked, data)
     if locked.scheduled_at is not None:
         _schedule_deliveries(locked, locked.scheduled_at)  # new channels join; versions move on
-    record(post.workspace, actor, "post.updated", _post_label(locked))
+    if audit:  # autosaves of a draft every few seconds would drown the audit log
+        record(post.workspace, actor, "post.updated", _post_label(locked))
     return locked
 
 

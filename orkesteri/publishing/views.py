@@ -146,7 +146,7 @@ def compose_autosave(request: HttpRequest, workspace: str) -> HttpResponse:
             if post is None:
                 post = actions.create_post(membership.workspace, request.user, data)  # type: ignore[arg-type]
             else:
-                post = actions.update_post(post, request.user, data)  # type: ignore[arg-type]
+                post = actions.update_post(post, request.user, data, audit=False)  # type: ignore[arg-type]
         except ActionError:
             post = post  # not savable yet (no channel, no text): the form says why on submit
         else:
