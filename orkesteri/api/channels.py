@@ -40,7 +40,7 @@ def connect_channel(
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.MANAGE_CHANNELS)
     cls = actions.adapter_class(payload.network)
     form = cls.ConnectForm(data=payload.config)
-    if form.is_valid() and getattr(form, "wants_oauth", lambda: False)():
+    if actions.wants_oauth(form):
         raise ActionError(
             _(
                 "%(network)s connects through its own sign-in page: connect it in the web app,"

@@ -60,6 +60,13 @@ def clean_connect_data(network: str, data: Any) -> dict[str, Any]:
     return dict(form.cleaned_data)
 
 
+def wants_oauth(form: Any) -> bool:
+    """A valid connect form that leaves the credentials empty asks for the network's sign-in
+    page (the form's `wants_oauth()`, e.g. Mastodon without a pasted token)."""
+    wants = getattr(form, "wants_oauth", None)
+    return bool(form.is_valid() and wants and wants())
+
+
 def verify_connection(network: str, cleaned: Mapping[str, Any]) -> Connection:
     """Ask the network whether the details work; its answer becomes a form error."""
     try:

@@ -87,12 +87,6 @@ def _apply(form: forms.Form, error: ActionError) -> None:
         form.add_error(field if field in form.fields else None, message)
 
 
-def _wants_oauth(form: forms.Form) -> bool:
-    """A connect form that leaves the credentials empty asks to go through OAuth."""
-    wants = getattr(form, "wants_oauth", None)
-    return bool(wants and wants())
-
-
 def _start_oauth(
     request: HttpRequest, cls: type[Adapter], form: forms.Form, channel: Channel | None
 ) -> HttpResponse:
@@ -118,7 +112,7 @@ def _connect_page(
     form = cls.ConnectForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            if _wants_oauth(form):
+            if actions.wants_oauth(form):
                 return _start_oauth(request, cls, form, channel)
             data = {name: request.POST.get(name, "") for name in form.fields}
             if channel is None:

@@ -459,11 +459,9 @@ def parts_of(delivery: Delivery) -> list[str]:
 def draft_of(delivery: Delivery, part: int = 0, reply_to: Receipt | None = None) -> Draft:
     variant, post = delivery.variant, delivery.post
     text = parts_of(delivery)[part]
-    link = link_of(post, delivery.channel) if part == 0 else ""
-    if link and Feature.LINK_CARD not in delivery.channel.adapter_class.features:
-        # No link cards here: the link goes at the end of the text, as people post it by hand.
-        text = text if link in text else f"{text.rstrip()}\n\n{link}"
-        link = ""
+    text, link = place_link(
+        text, link_of(post, delivery.channel) if part == 0 else "", delivery.channel
+    )
     return Draft(
         text=text,
         images=images_of(post, delivery.channel) if part == 0 else (),
@@ -471,6 +469,14 @@ def draft_of(delivery: Delivery, part: int = 0, reply_to: Receipt | None = None)
         reply_to=reply_to,
         options=variant.options if part == 0 else {},
     )
+
+
+def place_link(text: str, link: str, channel: Channel) -> tuple[str, str]:
+    """(text, link card): where the network has no link cards the link goes at the end of
+    the text, as people post it by hand. The composer's counts and the send use this."""
+    if link and Feature.LINK_CARD not in channel.adapter_class.features:
+        return (text if link in text else f"{text.rstrip()}\n\n{link}"), ""
+    return text, link
 
 
 def link_of(post: Post, channel: Channel) -> str:

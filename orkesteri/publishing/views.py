@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orkesteri.channels.access import get_channel
-from orkesteri.channels.models import Channel
 from orkesteri.lib.text import measure
-from orkesteri.networks.base import Draft
+from orkesteri.networks.base import Draft, Image
 from orkesteri.publishing import actions
 from orkesteri.publishing.access import get_post
 from orkesteri.publishing.forms import ComposeForm, initial_of
@@ -188,7 +187,8 @@ def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
         images = tuple(_placeholder_image() for _n in range(media_count))
-        draft = Draft(text=text, images=images, link=link if _has_cards(channel) else "")
+        text, card = actions.place_link(text, link, channel)
+        draft = Draft(text=text, images=images, link=card)
         measured = measure(text, adapter.limits.text_rules(with_images=bool(images)))
         results.append(
             {
@@ -203,15 +203,7 @@ def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
     return results
 
 
-def _has_cards(channel: Channel) -> bool:
-    from orkesteri.networks.base import Feature
-
-    return Feature.LINK_CARD in channel.adapter_class.features
-
-
-def _placeholder_image() -> Any:
-    from orkesteri.networks.base import Image
-
+def _placeholder_image() -> Image:
     # Counts and caption limits only: the real image is checked when it is rendered.
     return Image(b"", "image/jpeg", 1080, 1080)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, ViewportSize, expect
 
+from orkesteri.testing import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
@@ -75,3 +77,10 @@ def on_phone(page: Page, name: str, *, open_menu: bool = False, docs_as: str | N
             toggle.click()
             expect(sidebar).to_be_hidden()
     expect(sidebar).to_be_visible()
+
+
+def sign_in(page: Page, email: str = "alice@example.com") -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

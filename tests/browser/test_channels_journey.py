@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import feedparser
 import pytest
-from browser_helpers import on_phone, shoot
+from browser_helpers import on_phone, shoot, sign_in
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
-from orkesteri.testing import PASSWORD
 from orkesteri.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_owner_connects_a_feed_tests_it_and_disconnects(

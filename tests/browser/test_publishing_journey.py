@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
-from browser_helpers import on_phone, shoot
+from browser_helpers import on_phone, shoot, sign_in
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import FilePayload, Page, expect
@@ -20,7 +20,6 @@ from orkesteri.accounts.models import User
 from orkesteri.channels.actions import connect_channel
 from orkesteri.publishing import actions
 from orkesteri.publishing.models import Delivery, Post
-from orkesteri.testing import PASSWORD
 from orkesteri.workspaces.actions import set_logo
 from orkesteri.workspaces.models import Workspace
 
@@ -37,13 +36,6 @@ def logo() -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (200, 200), (255, 255, 255, 255)).save(out, "PNG")
     return out.getvalue()
-
-
-def sign_in(page: Page) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill("alice@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_compose_schedule_move_and_publish_to_the_feed(
