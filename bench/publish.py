@@ -240,7 +240,7 @@ def schedule(args: argparse.Namespace, start: datetime) -> dict[int, datetime]:
             )
         Post.objects.update(status="scheduled", scheduled_at=start)
         for delivery in Delivery.objects.only("pk", "version", "due_at").iterator():
-            actions._enqueue(delivery)  # publish_delivery.schedule(..., eta) on commit
+            actions.enqueue(delivery)  # publish_delivery.schedule(..., eta) on commit
     return due
 
 

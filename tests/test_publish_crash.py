@@ -114,14 +114,14 @@ def ten_minutes_pass() -> int:
     from django.utils import timezone
 
     from orkesteri.channels.models import Channel
-    from orkesteri.publishing import actions
+    from orkesteri.publishing import engine
     from orkesteri.publishing.models import Delivery
 
     later = timezone.now() + timedelta(minutes=10)
     abandoned = Delivery.objects.filter(status=Delivery.Status.PUBLISHING).count()
-    actions.recover_abandoned(later)
+    engine.recover_abandoned(later)
     Channel.objects.filter(busy_until__lt=later).update(busy_until=None)
-    actions.sweep()
+    engine.sweep()
     return abandoned
 
 

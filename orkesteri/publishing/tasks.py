@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from orkesteri.publishing import actions
+from orkesteri.publishing import engine
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Role
@@ -17,14 +17,14 @@ from orkesteri.workspaces.roles import Role
 @db_task()
 def publish_delivery(delivery_id: int, version: int) -> None:
     """Send one delivery if it is still the version this task was queued for."""
-    delivery = actions.claim_delivery(delivery_id, version)
+    delivery = engine.claim_delivery(delivery_id, version)
     if delivery is not None:
-        actions.send_delivery(delivery)
+        engine.send_delivery(delivery)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_deliveries() -> None:
-    actions.sweep()
+    engine.sweep()
 
 
 @db_task(retries=3, retry_delay=60)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from orkesteri.channels.access import get_channel
 from orkesteri.lib.text import measure
 from orkesteri.networks.base import Draft, Image
-from orkesteri.publishing import actions
+from orkesteri.publishing import actions, engine
 from orkesteri.publishing.access import get_post
 from orkesteri.publishing.forms import ComposeForm, initial_of
 from orkesteri.publishing.models import Post, QueueSlot
@@ -187,7 +187,7 @@ def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
         images = tuple(_placeholder_image() for _n in range(media_count))
-        text, card = actions.place_link(text, link, channel)
+        text, card = engine.place_link(text, link, channel)
         draft = Draft(text=text, images=images, link=card)
         measured = measure(text, adapter.limits.text_rules(with_images=bool(images)))
         results.append(

@@ -18,7 +18,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from orkesteri.accounts.models import User
 from orkesteri.channels.actions import connect_channel
-from orkesteri.publishing import actions
+from orkesteri.publishing import actions, engine
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.actions import set_logo
 from orkesteri.workspaces.models import Workspace
@@ -91,7 +91,7 @@ def test_compose_schedule_move_and_publish_to_the_feed(
 
     # Its time comes: the engine publishes it to the feed, with the watermarked image.
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
-    actions.sweep()
+    engine.sweep()
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.PUBLISHED, delivery.last_error
     page.goto(f"/w/acme/posts/{post.pk}/")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
 from orkesteri.networks.base import AdapterError, AuthExpired, RateLimited, Receipt, Rejected
-from orkesteri.publishing import actions
+from orkesteri.publishing import actions, engine
 from orkesteri.publishing.actions import PostInput
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.publishing.tasks import publish_delivery
@@ -173,9 +173,9 @@ def test_expired_credentials_pause_the_channel_s_deliveries(
     assert first.status == S.RETRYING
     second = scheduled(make_post(acme, alice, channel, text="Second"), alice)
     Delivery.objects.filter(pk__in=[first.pk, second.pk]).update(due_at=timezone.now())
-    assert actions.sweep() == 0  # paused while the channel needs reconnecting
+    assert engine.sweep() == 0  # paused while the channel needs reconnecting
     Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CONNECTED)
-    assert actions.sweep() == 2
+    assert engine.sweep() == 2
     assert run(first).status == S.PUBLISHED
     assert run(second).status == S.PUBLISHED
 
@@ -240,7 +240,7 @@ def test_the_sweeper_settles_a_send_abandoned_by_a_crashed_worker(
     crashed_at = timezone.now() - timedelta(minutes=10)
     Delivery.objects.filter(pk=delivery.pk).update(status=S.PUBLISHING, claimed_at=crashed_at)
     Channel.objects.filter(pk=channel.pk).update(busy_until=timezone.now() + timedelta(minutes=1))
-    actions.sweep()
+    engine.sweep()
     delivery.refresh_from_db()
     assert delivery.status == S.RETRYING  # Scripted dedupes: safe to send again
     assert run(delivery).status == S.PUBLISHED
@@ -248,7 +248,7 @@ def test_the_sweeper_settles_a_send_abandoned_by_a_crashed_worker(
     scripted.idempotent = False
     other = scheduled(make_post(acme, alice, make_channel("b"), text="Other"), alice)
     Delivery.objects.filter(pk=other.pk).update(status=S.PUBLISHING, claimed_at=crashed_at)
-    actions.sweep()
+    engine.sweep()
     other.refresh_from_db()
     assert other.status == S.UNKNOWN
     assert "check the channel" in other.last_error
@@ -261,7 +261,7 @@ def test_one_send_at_a_time_per_channel(
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
     Channel.objects.filter(pk=channel.pk).update(busy_until=timezone.now() + timedelta(minutes=1))
     delivery.refresh_from_db()
-    assert actions.claim_delivery(delivery.pk, delivery.version) is None
+    assert engine.claim_delivery(delivery.pk, delivery.version) is None
     delivery.refresh_from_db()
     assert delivery.status == S.SCHEDULED
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
 from orkesteri.networks.base import AdapterError, AuthExpired, RateLimited, Rejected
-from orkesteri.publishing import actions
+from orkesteri.publishing import actions, engine
 from orkesteri.publishing.actions import PostInput
 from orkesteri.publishing.models import Delivery
 from orkesteri.publishing.tasks import publish_delivery
@@ -85,7 +85,7 @@ def _apply(event: str, delivery: Delivery, alice: User, channel: Channel) -> Non
             if Scripted.idempotent or not Scripted.posts:
                 Scripted.posts.setdefault(str(delivery.key), None)  # type: ignore[arg-type]
     elif event == "sweep":
-        actions.sweep()
+        engine.sweep()
     elif event == "reschedule":
         if delivery.status in actions.OPEN:
             actions.schedule_post(delivery.post, alice, timezone.now() + timedelta(minutes=5))
@@ -101,7 +101,7 @@ def _calm_down(delivery: Delivery) -> None:
         status=Channel.Status.CONNECTED, busy_until=None
     )
     for _round in range(10):
-        actions.recover_abandoned(timezone.now() + timedelta(hours=1))
+        engine.recover_abandoned(timezone.now() + timedelta(hours=1))
         delivery.refresh_from_db()
         if delivery.status in FINAL:
             return
