@@ -1,4 +1,7 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -7,9 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from orkesteri.api.schemas import ObjectId, PostIn, PostOut, PostPatch
+from orkesteri.api import schemas
+from orkesteri.api.schemas import InputSchema, ObjectId
 from orkesteri.api.workspaces import ERRORS, Pagination, caller
-from orkesteri.publishing import actions
+from orkesteri.publishing import actions, series
 from orkesteri.publishing.access import get_post
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.access import get_workspace_for_user
@@ -19,6 +23,80 @@ from orkesteri.workspaces.roles import Perm
 
 router = Router(tags=["posts"])
 MAX_RANGE_DAYS = 100
+
+
+# The repeat rule extends the shared post schemas here, next to the only router that uses it.
+class RepeatIn(InputSchema):
+    every: int = Field(ge=1, le=series.MAX_EVERY, description="Repeat every so many units.")
+    unit: Literal["days", "weeks", "months"]
+    until: date | None = Field(
+        None,
+        ge=date(2000, 1, 1),
+        le=date(2999, 12, 31),
+        description="The last day (workspace time zone, included). Give `until` or `count`.",
+    )
+    count: int | None = Field(
+        None,
+        ge=2,
+        le=series.MAX_OCCURRENCES,
+        description="How many times in all, the first included. Give `until` or `count`.",
+    )
+
+
+class RepeatOut(Schema):
+    every: int
+    unit: str
+    until: date | None
+    count: int | None
+
+
+REPEAT_HELP = (
+    "Publish again every so often, at the same wall-clock time in the workspace's zone. "
+    "Scheduling the post (scheduled_at; not publish_now or queue) creates every occurrence "
+    "at once, as posts of their own in the same series; up to 100 in all."
+)
+
+
+class PostIn(schemas.PostIn):
+    repeat: RepeatIn | None = Field(None, description=REPEAT_HELP)
+
+
+class PostPatch(schemas.PostPatch):
+    repeat: RepeatIn | None = Field(
+        None,
+        description="null stops the repeating of a post that is not scheduled yet; the rule "
+        "of a series cannot change (cancel the occurrences and schedule a copy).",
+    )
+
+
+class PostOut(schemas.PostOut):
+    repeat: RepeatOut | None = Field(description="How the post repeats; null if it does not.")
+    series_id: int | None = Field(
+        description="The first post of the series this post belongs to (itself for the first)."
+    )
+
+    @staticmethod
+    def resolve_repeat(obj: Post) -> dict[str, Any] | None:
+        rule = series.rule_of(obj)
+        return None if rule is None else vars(rule)
+
+
+# Field names as the API spells them, for errors raised with the composer's names.
+API_FIELDS = {
+    "repeat_every": "repeat.every",
+    "repeat_unit": "repeat.unit",
+    "repeat_until": "repeat.until",
+    "repeat_count": "repeat.count",
+}
+
+
+@contextmanager
+def named_for_api() -> Iterator[None]:
+    try:
+        yield
+    except ActionError as e:
+        errors = {API_FIELDS.get(k, k): v for k, v in e.errors.items()}
+        raise ActionError(errors, e.status) from e
 
 
 def posts_of(membership: Membership) -> QuerySet[Post]:
@@ -45,6 +123,8 @@ def _input(payload: PostIn | PostPatch, base: actions.PostInput) -> actions.Post
             data.overrides = {int(k): v for k, v in values["overrides"].items()}
         except ValueError:
             raise ActionError({"overrides": _("Give texts by channel id.")}) from None
+    if "repeat" in values:
+        data.repeat = series.Repeat(**values["repeat"]) if values["repeat"] else None
     return data
 
 
@@ -94,7 +174,7 @@ def create_post(request: HttpRequest, workspace_id: ObjectId, payload: PostIn) -
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
     _when(payload)
     data = _input(payload, actions.PostInput())
-    with transaction.atomic():  # a post whose scheduling is refused is not kept either
+    with named_for_api(), transaction.atomic():  # a post whose scheduling is refused is not kept
         post = actions.create_post(membership.workspace, caller(request), data)
         _schedule(post, membership, payload)
     return Status(201, posts_of(membership).get(pk=post.pk))
@@ -120,10 +200,11 @@ def update_post(
     post = get_post(membership, post_id)
     _when(payload)
     fields = payload.dict(exclude_unset=True).keys() - {"scheduled_at", "publish_now", "queue"}
-    with transaction.atomic():
+    with named_for_api(), transaction.atomic():
         if fields:
             data = _input(payload, actions.post_input_of(post))
-            actions.update_post(post, caller(request), data)
+            scheduling = _when(payload) is not None
+            actions.update_post(post, caller(request), data, scheduling=scheduling)
         _schedule(post, membership, payload)
     return posts_of(membership).get(pk=post.pk)
 

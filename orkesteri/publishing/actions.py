@@ -23,6 +23,7 @@ from orkesteri.accounts.models import User, hash_token
 from orkesteri.channels.models import Channel
 from orkesteri.lib import dates
 from orkesteri.media.models import Asset
+from orkesteri.publishing import series
 from orkesteri.publishing.models import (
     ApprovalLink,
     Delivery,
@@ -37,10 +38,6 @@ from orkesteri.workspaces.models import Workspace
 logger = logging.getLogger(__name__)
 S = Delivery.Status
 
-# A worker holds a channel this long at most; a crash frees it when it runs out.
-LEASE = timedelta(minutes=2)
-# A delivery still `publishing` after this long was abandoned by a crashed worker.
-STALE_AFTER = timedelta(minutes=5)
 # Deliveries that may still be sent; `published`, `failed`, `unknown`, `cancelled` are final.
 OPEN = (S.DRAFT, S.AWAITING_APPROVAL, S.SCHEDULED, S.RETRYING)
 WAITING = (S.SCHEDULED, S.RETRYING)
@@ -67,6 +64,7 @@ class PostInput:
     media: Sequence[int] = ()  # asset ids of the workspace's media library, in order
     watermark: bool = False  # the workspace logo on every image
     enhance: bool = False
+    repeat: series.Repeat | None = None  # None: publish once
 
 
 def workspace_channels(workspace: Workspace, ids: Iterable[int]) -> list[Channel]:
@@ -90,6 +88,7 @@ def _clean(workspace: Workspace, data: PostInput) -> list[Channel]:
     for name in ("pillar", "campaign"):
         if len(getattr(data, name)) > 100:
             errors[name] = _("At most 100 characters.")
+    errors.update(series.rule_errors(data.repeat))
     if errors:
         raise ActionError(errors)
     channels = workspace_channels(workspace, data.channel_ids)
@@ -105,7 +104,9 @@ def _clean(workspace: Workspace, data: PostInput) -> list[Channel]:
 
 
 @transaction.atomic
-def create_post(workspace: Workspace, author: User | None, data: PostInput) -> Post:
+def create_post(
+    workspace: Workspace, author: User | None, data: PostInput, *, audit: bool = True
+) -> Post:
     channels = _clean(workspace, data)
     post = Post.objects.create(
         workspace=workspace,
@@ -117,10 +118,12 @@ def create_post(workspace: Workspace, author: User | None, data: PostInput) -> P
         pillar=data.pillar.strip(),
         campaign=data.campaign.strip(),
         notes=data.notes,
+        **series.rule_fields(data.repeat),
     )
     _set_channels(post, channels, data)
     _set_media(post, data)
-    record(workspace, author, "post.created", _post_label(post))
+    if audit:  # the copies of a repeating post are recorded once, as its series
+        record(workspace, author, "post.created", post_label(post))
     return post
 
 
@@ -151,8 +154,19 @@ def _set_media(post: Post, data: PostInput) -> None:
 
 
 @transaction.atomic
-def update_post(post: Post, actor: User | None, data: PostInput, *, audit: bool = True) -> Post:
-    """Edit a post that has not gone out; a scheduled one keeps its time."""
+def update_post(
+    post: Post,
+    actor: User | None,
+    data: PostInput,
+    *,
+    audit: bool = True,
+    scheduling: bool = False,
+) -> Post:
+    """Edit a post that has not gone out; a scheduled one keeps its time.
+
+    `scheduling`: the caller schedules the post next, which is when a new repeat rule takes
+    effect; one occurrence of a series changes alone, and its rule not at all.
+    """
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if locked.deliveries.exclude(status__in=OPEN).exists():
         raise ActionError(
@@ -160,16 +174,19 @@ def update_post(post: Post, actor: User | None, data: PostInput, *, audit: bool 
             status=409,
         )
     channels = _clean(post.workspace, data)
+    series.check_rule_change(locked, data.repeat, scheduling=scheduling)
     for name in ("text", "link", "utm", "first_comment", "notes"):
         setattr(locked, name, getattr(data, name))
     locked.pillar, locked.campaign = data.pillar.strip(), data.campaign.strip()
+    for name, value in series.rule_fields(data.repeat).items():
+        setattr(locked, name, value)
     locked.save()
     _set_channels(locked, channels, data)
     _set_media(locked, data)
     if locked.scheduled_at is not None:
         _schedule_deliveries(locked, locked.scheduled_at)  # new channels join; versions move on
     if audit:  # autosaves of a draft every few seconds would drown the audit log
-        record(post.workspace, actor, "post.updated", _post_label(locked))
+        record(post.workspace, actor, "post.updated", post_label(locked))
     return locked
 
 
@@ -190,10 +207,12 @@ def post_input_of(post: Post) -> PostInput:
         media=[m.asset_id for m in post.media.all()],
         watermark=any(m.watermark for m in post.media.all()),
         enhance=any(m.enhance for m in post.media.all()),
+        repeat=series.rule_of(post),
     )
 
 
 def duplicate_post(post: Post, actor: User | None) -> Post:
+    """A new draft with the same content and repeat rule, in no series until scheduled."""
     return create_post(post.workspace, actor, post_input_of(post))
 
 
@@ -205,25 +224,42 @@ def needs_approval(post: Post) -> bool:
 
 
 @transaction.atomic
-def schedule_post(post: Post, actor: User | None, when: datetime | None) -> Post:
-    """Publish at `when` (None: now). Waits for approval where the workspace asks for it."""
+def schedule_post(
+    post: Post, actor: User | None, when: datetime | None, *, audit: bool = True
+) -> Post:
+    """Publish at `when` (None: now). Waits for approval where the workspace asks for it.
+
+    A post that repeats and is in no series yet gets its later occurrences now (series.py).
+    """
     if when is not None and timezone.is_naive(when):
         raise ActionError({"scheduled_at": _("Give the time with its time zone.")})
     due = when or timezone.now()
     if when is not None and due < timezone.now() - timedelta(minutes=1):
         raise ActionError({"scheduled_at": _("That time has passed. Choose a later one.")})
     locked = Post.objects.select_for_update().get(pk=post.pk)
+    times: list[datetime] = []
+    rule = series.rule_of(locked)
+    if rule is not None and locked.series_id is None:
+        if when is None:
+            message = _("A repeating post starts at an exact time: choose it and press "
+                        "Schedule, or turn Repeat off.")  # fmt: skip
+            raise ActionError({"repeat": message})
+        times = series.occurrence_times(rule, due, locked.workspace.timezone)
     locked.scheduled_at = due
     locked.save(update_fields=["scheduled_at", "updated_at"])
     if needs_approval(locked):
         locked.deliveries.filter(status__in=OPEN).update(
             status=S.AWAITING_APPROVAL, due_at=due, version=F("version") + 1
         )
-        record(locked.workspace, actor, "post.submitted", _post_label(locked))
+        if audit:
+            record(locked.workspace, actor, "post.submitted", post_label(locked))
     else:
         _schedule_deliveries(locked, due)
-        record(locked.workspace, actor, "post.scheduled", _post_label(locked))
+        if audit:
+            record(locked.workspace, actor, "post.scheduled", post_label(locked))
     refresh_post_status(locked)
+    if times:
+        series.create_series(locked, actor, times)
     return locked
 
 
@@ -250,7 +286,8 @@ def enqueue(delivery: Delivery) -> None:
 
 
 @transaction.atomic
-def approve_post(post: Post, approver: str) -> Post:
+def approve_post(post: Post, approver: str, *, audit: bool = True) -> Post:
+    """Approve the post; approving a series' first post approves its waiting occurrences."""
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if locked.approved_at is None:
         locked.approved_at = timezone.now()
@@ -260,16 +297,22 @@ def approve_post(post: Post, approver: str) -> Post:
         due = max(locked.scheduled_at, timezone.now())
         locked.deliveries.filter(status=S.AWAITING_APPROVAL).update(status=S.DRAFT)
         _schedule_deliveries(locked, due)
-    record(locked.workspace, None, "post.approved", f"{_post_label(locked)} ({approver})")
     refresh_post_status(locked)
+    more = series.approve_occurrences(locked, approver) if locked.series_id == locked.pk else 0
+    if audit:
+        label = f"{post_label(locked)} ({approver})"
+        if more:
+            label = _("%(post)s and %(count)s later occurrences") % {"post": label, "count": more}
+        record(locked.workspace, None, "post.approved", label)
     return locked
 
 
 @transaction.atomic
-def cancel_post(post: Post, actor: User | None) -> Post:
+def cancel_post(post: Post, actor: User | None, *, audit: bool = True) -> Post:
     """Stop whatever has not gone out yet; what was published stays published."""
     post.deliveries.filter(status__in=OPEN).update(status=S.CANCELLED, version=F("version") + 1)
-    record(post.workspace, actor, "post.cancelled", _post_label(post))
+    if audit:
+        record(post.workspace, actor, "post.cancelled", post_label(post))
     refresh_post_status(post)
     return post
 
@@ -278,7 +321,8 @@ def cancel_post(post: Post, actor: User | None) -> Post:
 def delete_post(post: Post, actor: User | None) -> None:
     if post.deliveries.filter(status__in=(S.PUBLISHING, S.PROCESSING)).exists():
         raise ActionError(_("This post is being published right now; try again in a minute."), 409)
-    record(post.workspace, actor, "post.deleted", _post_label(post))
+    record(post.workspace, actor, "post.deleted", post_label(post))
+    series.before_delete(post)
     post.delete()
 
 
@@ -316,7 +360,7 @@ def derive_post_status(statuses: Sequence[str]) -> str:
     return P.FAILED
 
 
-def _post_label(post: Post) -> str:
+def post_label(post: Post) -> str:
     text = " ".join(post.text.split())
     return text[:60] + ("…" if len(text) > 60 else "") or f"#{post.pk}"
 
@@ -351,6 +395,10 @@ def next_free_slot(channel: Channel, after: datetime) -> datetime | None:
 def queue_post(post: Post, actor: User | None) -> Post:
     """Each channel's delivery takes that channel's next free queue slot."""
     locked = Post.objects.select_for_update().get(pk=post.pk)
+    if locked.repeat_every and locked.series_id is None:
+        message = _("A repeating post goes out at an exact time, not from the queue: choose "
+                    "the time and press Schedule, or turn Repeat off.")  # fmt: skip
+        raise ActionError({"repeat": message})
     now = timezone.now()
     deliveries = list(locked.deliveries.filter(status__in=OPEN).select_related("channel"))
     times: dict[int, datetime] = {}
@@ -375,7 +423,7 @@ def queue_post(post: Post, actor: User | None) -> Post:
         locked.deliveries.filter(status__in=OPEN).update(
             status=S.AWAITING_APPROVAL, version=F("version") + 1
         )
-        record(locked.workspace, actor, "post.submitted", _post_label(locked))
+        record(locked.workspace, actor, "post.submitted", post_label(locked))
     else:
         for delivery in deliveries:
             Delivery.objects.filter(pk=delivery.pk).update(
@@ -383,7 +431,7 @@ def queue_post(post: Post, actor: User | None) -> Post:
             )
             delivery.refresh_from_db(fields=["version", "due_at", "status"])
             enqueue(delivery)
-        record(locked.workspace, actor, "post.queued", _post_label(locked))
+        record(locked.workspace, actor, "post.queued", post_label(locked))
     refresh_post_status(locked)
     return locked
 
@@ -417,7 +465,7 @@ def request_changes(post: Post, reviewer: str, note: str) -> Post:
     locked.approved_by = ""
     locked.save(update_fields=["review_note", "approved_at", "approved_by", "updated_at"])
     locked.deliveries.filter(status__in=OPEN).update(status=S.DRAFT, version=F("version") + 1)
-    record(locked.workspace, None, "post.changes_requested", f"{_post_label(locked)} ({reviewer})")
+    record(locked.workspace, None, "post.changes_requested", f"{post_label(locked)} ({reviewer})")
     refresh_post_status(locked)
     from orkesteri.publishing.tasks import send_review_email
 
@@ -435,7 +483,7 @@ def create_approval_link(post: Post, actor: User | None) -> str:
         expires_at=timezone.now() + timedelta(days=APPROVAL_LINK_DAYS),
         created_by=actor,
     )
-    record(post.workspace, actor, "post.approval_link", _post_label(post))
+    record(post.workspace, actor, "post.approval_link", post_label(post))
     return raw
 
 

@@ -27,6 +27,11 @@ class Post(models.Model):
         UNKNOWN = "unknown", _("Check the channel")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class RepeatUnit(models.TextChoices):
+        DAYS = "days", _("days")
+        WEEKS = "weeks", _("weeks")
+        MONTHS = "months", _("months")
+
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="posts"
     )
@@ -45,6 +50,16 @@ class Post(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.CharField(max_length=254, blank=True)  # email, or "client link"
     review_note = models.TextField(blank=True)  # the last "please change…" from a reviewer
+    # Repeating (series.py): every N units, until a date (workspace zone) or N times in all.
+    # Scheduling materialises the occurrences as posts whose `series` is the first post; the
+    # first links to itself, so "in a series" is `series_id is not None` for all of them.
+    repeat_every = models.PositiveSmallIntegerField(_("repeat every"), null=True, blank=True)
+    repeat_unit = models.CharField(max_length=10, choices=RepeatUnit.choices, blank=True)
+    repeat_until = models.DateField(_("last date"), null=True, blank=True)
+    repeat_count = models.PositiveSmallIntegerField(_("times in all"), null=True, blank=True)
+    series = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,7 +144,15 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            # The engine's due queue (engine.claim_due): waiting deliveries by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status__in=["scheduled", "retrying"]),
+                name="delivery_waiting_by_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} ({self.status})"

@@ -14,12 +14,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from orkesteri.channels.access import get_channel
 from orkesteri.lib.text import measure
 from orkesteri.networks.base import Draft, Image
-from orkesteri.publishing import actions, engine
+from orkesteri.publishing import actions, engine, series
 from orkesteri.publishing.access import get_post
 from orkesteri.publishing.forms import ComposeForm, initial_of
 from orkesteri.publishing.models import Post, QueueSlot
@@ -41,9 +42,17 @@ def _may_schedule(membership: Membership) -> bool:
     return membership.can(Perm.PUBLISH) or membership.workspace.requires_approval
 
 
+def _input(form: ComposeForm, post: Post | None) -> actions.PostInput:
+    data = form.post_input()
+    if post is not None and post.series_id is not None:
+        # The composer shows a series' rule without its controls: it cannot change.
+        data.repeat = series.rule_of(post)
+    return data
+
+
 def _save(request: HttpRequest, form: ComposeForm, post: Post | None) -> Post:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    data = form.post_input()
+    data = _input(form, post)
     action = request.POST.get("action", "save")
     if action in ("now", "schedule", "queue") and not _may_schedule(membership):
         raise PermissionDenied(_("Your role may write posts but not schedule them."))
@@ -53,7 +62,12 @@ def _save(request: HttpRequest, form: ComposeForm, post: Post | None) -> Post:
         if post is None:
             post = actions.create_post(membership.workspace, request.user, data)  # type: ignore[arg-type]
         else:
-            post = actions.update_post(post, request.user, data)  # type: ignore[arg-type]
+            post = actions.update_post(
+                post,
+                request.user,  # type: ignore[arg-type]
+                data,
+                scheduling=action in ("now", "schedule", "queue"),
+            )
         if action == "now":
             actions.schedule_post(post, request.user, None)  # type: ignore[arg-type]
         elif action == "schedule":
@@ -93,6 +107,7 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
             initial["channels"] = request.GET.getlist("channel")
         form = ComposeForm(ws, initial=initial)
     locked = post is not None and post.deliveries.exclude(status__in=actions.OPEN).exists()
+    checks = _checks(form, post)
     return render(
         request,
         "publishing/compose.html",
@@ -103,12 +118,33 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
             "deliveries": post.deliveries.select_related("channel") if post else [],
             "may_schedule": _may_schedule(membership),
             "may_approve": membership.can(Perm.APPROVE),
-            "checks": _checks(form, post),
+            "checks": checks,
+            "tabs": _tabs(form, post, checks),
             "pillars": _used(ws, "pillar"),
             "campaigns": _used(ws, "campaign"),
+            "repeats": series.describe(post) if post else "",
+            "cancellable_later": series.cancellable_from(post) if post else 0,
         },
         status=422 if form.errors else 200,
     )
+
+
+def _tabs(form: ComposeForm, post: Post | None, checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The text tabs: which channels are chosen, have their own text, or have problems."""
+    if form.is_bound:
+        chosen = {str(v) for v in form.data.getlist("channels")}  # type: ignore[attr-defined]
+    else:
+        chosen = {str(v) for v in form.initial.get("channels", [])}
+    fields = form.override_fields()
+    selected = next(
+        (str(c.pk) for c, field in fields if field.errors and str(c.pk) in chosen), "all"
+    )
+    return {
+        "chosen": chosen,
+        "own": {str(c.pk) for c, field in fields if str(field.value() or "").strip()},
+        "problems": {str(c["channel"].pk) for c in checks if c["problems"] or c["over"]},
+        "selected": "all" if form["text"].errors else selected,
+    }
 
 
 def _used(workspace: Any, name: str) -> list[str]:
@@ -140,7 +176,7 @@ def compose_autosave(request: HttpRequest, workspace: str) -> HttpResponse:
     post = _autosaved(membership, request.POST.get("post_id"))
     saved_at = ""
     if form.is_valid():
-        data = form.post_input()
+        data = _input(form, post)
         try:
             if post is None:
                 post = actions.create_post(membership.workspace, request.user, data)  # type: ignore[arg-type]
@@ -163,7 +199,11 @@ def post_edit(request: HttpRequest, workspace: str, post_id: int) -> HttpRespons
     return render(
         request,
         "publishing/post.html",
-        {"post": post, "deliveries": post.deliveries.select_related("channel")},
+        {
+            "post": post,
+            "deliveries": post.deliveries.select_related("channel"),
+            "repeats": series.describe(post),
+        },
     )
 
 
@@ -183,7 +223,10 @@ def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
     for channel in form.channel_list:
         if channel.pk not in chosen:
             continue
-        own = str(data.get(f"override_{channel.pk}", "")) if form.is_bound else ""
+        if form.is_bound:
+            own = str(data.get(f"override_{channel.pk}", ""))
+        else:
+            own = str(form.initial.get(f"override_{channel.pk}", ""))
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
         images = tuple(_placeholder_image() for _n in range(media_count))
@@ -198,6 +241,7 @@ def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
                 "over": measured.length > measured.limit,
                 "problems": adapter.problems(draft) if text.strip() or images else [],
                 "text": text,
+                "own": bool(own.strip()),
             }
         )
     return results
@@ -237,7 +281,20 @@ def post_duplicate(request: HttpRequest, workspace: str, post_id: int) -> HttpRe
 @login_required
 @require_POST
 def post_cancel(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
+    """Cancel the post; with `scope=later`, also the later occurrences of its series."""
     post = _post_action(request, workspace, post_id, Perm.PUBLISH)
+    if request.POST.get("scope") == "later" and post.series_id is not None:
+        count = series.cancel_from(post, request.user)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            ngettext(
+                "Cancelled %(count)s occurrence; what was published stays published.",
+                "Cancelled %(count)s occurrences; what was published stays published.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("post_edit", workspace, post.pk)
     actions.cancel_post(post, request.user)  # type: ignore[arg-type]
     messages.success(request, _("Cancelled: nothing more of this post will be published."))
     return redirect("post_edit", workspace, post.pk)
