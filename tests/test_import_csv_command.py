@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -38,14 +39,17 @@ def write(tmp_path: Path, text: str) -> str:
 
 
 def test_it_imports_with_a_progress_bar_and_a_summary(
-    tmp_path: Path, news: Channel, alice: User
+    tmp_path: Path, news: Channel, alice: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     rows = "".join(f"12/{d:02}/2099 09:00,Post {d},https://example.com/{d}\n" for d in range(1, 21))
-    code, out, err = run(write(tmp_path, rows), "--workspace", "acme", "--channels", "News",
-                         "--date-order", "mdy")  # fmt: skip
-    assert code == 0
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # the sends are queued on commit
+        call_command("import_csv", write(tmp_path, rows), "--workspace", "acme", "--channels",
+                     "News", "--date-order", "mdy", stdout=stdout, stderr=stderr)  # fmt: skip
+    out, err = stdout.getvalue(), stderr.getvalue()
     assert "Imported and scheduled 20 posts" in out and "Europe/Helsinki" in out
-    assert "Importing [" in err and "20/20" in err
+    assert "Checking  [" in err and "Importing [" in err and "Queueing  [" in err
+    assert err.count("20/20") == 3
     post = Post.objects.get(text="Post 1")
     assert post.link == "https://example.com/1"  # the feed shows link cards
     assert post.author == alice
@@ -70,3 +74,31 @@ def test_it_checks_who_imports(tmp_path: Path, news: Channel, bob: User) -> None
         run(path, "--workspace", "nowhere")
     with pytest.raises(CommandError, match="no single channel"):
         run(path, "--workspace", "acme", "--channels", "99")
+
+
+def test_it_says_when_the_posts_wait_for_approval(
+    tmp_path: Path, acme: Workspace, news: Channel
+) -> None:
+    Workspace.objects.filter(pk=acme.pk).update(requires_approval=True)
+    path = write(tmp_path, "scheduled_at,channels,text\n2099-01-01T09:00Z,News,Fine\n")
+    code, out, err = run(path, "--workspace", "acme")
+    assert code == 0 and "Imported 1 posts to wait for approval" in out
+    assert "Queueing" not in err  # nothing is queued before approval
+    assert Post.objects.get().status == Post.Status.AWAITING_APPROVAL
+
+
+def test_it_refuses_channels_of_another_workspace(
+    tmp_path: Path, news: Channel, globex: Workspace, charlie: User
+) -> None:
+    theirs = connect_channel(globex, charlie, "feed", {"title": "Globex news"})
+    text = (
+        "scheduled_at,channels,text\n"
+        f"2099-01-01T09:00Z,{theirs.pk},By id\n2099-01-01T09:00Z,Globex news,By name\n"
+    )
+    code, _out, err = run(write(tmp_path, text), "--workspace", "acme", "--partial")
+    assert code == 1
+    assert f"line 2: No channel “{theirs.pk}”" in err and "line 3: No channel “Globex news”" in err
+    assert not Post.objects.exists()
+    with pytest.raises(CommandError, match="no single channel"):
+        run(write(tmp_path, "24/12/2099 09:00,Hi\n"), "--workspace", "acme",
+            "--channels", str(theirs.pk))  # fmt: skip

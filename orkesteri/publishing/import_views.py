@@ -146,11 +146,18 @@ def import_confirm(request: HttpRequest, workspace: str) -> HttpResponse:
 
 
 def _summary(result: csv_import.Result) -> str:
-    text = ngettext(
-        "Imported and scheduled %(count)s post.",
-        "Imported and scheduled %(count)s posts.",
-        result.created,
-    ) % {"count": result.created}
+    if result.awaiting_approval:
+        text = ngettext(
+            "Imported %(count)s post; it waits for approval.",
+            "Imported %(count)s posts; they wait for approval.",
+            result.created,
+        ) % {"count": result.created}
+    else:
+        text = ngettext(
+            "Imported and scheduled %(count)s post.",
+            "Imported and scheduled %(count)s posts.",
+            result.created,
+        ) % {"count": result.created}
     if result.failed:
         text += " " + ngettext(
             "%(count)s row with errors was skipped.",

@@ -177,6 +177,7 @@ AUDIT_ACTIONS = {
     "post.approval_link": _("made an approval link for the post"),
     "post.cancelled": _("cancelled the post"),
     "post.deleted": _("deleted the post"),
+    "post.imported": _("imported posts from the file"),
     "calendar.token_reset": _("made a new calendar address for"),
     "media.uploaded": _("uploaded the image"),
     "media.rendered": _("made renditions of"),

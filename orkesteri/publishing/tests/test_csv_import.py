@@ -1,21 +1,40 @@
-"""Reading and checking CSV files: formats, dates and zones, channels, limits, encodings."""
+"""Reading and checking CSV files (formats, dates and zones, channels, limits, encodings),
+and importing them in bulk: what it leaves, publishing, approval, all or nothing, queries."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from orkesteri.accounts.models import User
+from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
-from orkesteri.publishing import csv_import
-from orkesteri.publishing.csv_import import DateOrder, FileError, Format, Options, Plan
-from orkesteri.publishing.models import Delivery, Post
-from orkesteri.workspaces.models import Workspace
+from orkesteri.publishing import actions, csv_import
+from orkesteri.publishing.csv_import import (
+    DateOrder,
+    FileError,
+    Format,
+    ImportFailed,
+    Options,
+    Plan,
+    Stage,
+)
+from orkesteri.publishing.models import Delivery, Post, Variant
+from orkesteri.publishing.tasks import publish_delivery
+from orkesteri.publishing.tests.conftest import Scripted
+from orkesteri.workspaces.models import AuditEvent, Workspace
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+S = Delivery.Status
+CaptureCallbacks = Any  # pytest-django's django_capture_on_commit_callbacks
 
 
 def read(
@@ -184,7 +203,10 @@ def test_it_imports_nothing_when_a_row_fails(
 
 
 def test_it_imports_the_valid_rows_when_asked(
-    acme: Workspace, alice: User, channel: Channel
+    acme: Workspace,
+    alice: User,
+    channel: Channel,
+    django_capture_on_commit_callbacks: CaptureCallbacks,
 ) -> None:
     text = (
         "scheduled_at,text,media_urls,tags,pillar\n"
@@ -192,14 +214,248 @@ def test_it_imports_the_valid_rows_when_asked(
         "2099-12-24T09:00Z,\n"
     )
     plan = read(text, [channel], [channel])
-    done: list[tuple[int, int]] = []
-    result = csv_import.import_plan(
-        acme, alice, plan, partial=True, source="plan.csv", progress=lambda *a: done.append(a)
-    )
-    assert result.created == 1 and done == [(1, 1)]
+    done: list[tuple[Stage, int, int]] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        result = csv_import.import_plan(
+            acme, alice, plan, partial=True, source="plan.csv", progress=lambda *a: done.append(a)
+        )
+    assert result.created == 1
+    assert done == [(Stage.WRITING, 1, 1), (Stage.QUEUEING, 1, 1)]
     post = Post.objects.get()
     assert post.status == Post.Status.SCHEDULED and post.pillar == "Tips"
     assert post.scheduled_at == datetime(2099, 12, 24, 9, 0, tzinfo=UTC)
     assert "plan.csv, line 2" in post.notes
     assert "https://img.example/1.jpg" in post.notes and "xmas, promo" in post.notes
     assert post.deliveries.get().status == Delivery.Status.SCHEDULED
+
+
+# --- importing in bulk ---------------------------------------------------------------------
+
+
+def own_file(rows: int, channels: str = "", start: datetime | None = None) -> str:
+    """An Orkesteri file of `rows` posts an hour apart, to `channels` (names, `;`)."""
+    start = start or timezone.now() + timedelta(days=1)
+    lines = ["scheduled_at,channels,text,link,first_comment,pillar,tags"]
+    for n in range(rows):
+        when = (start + timedelta(hours=n)).isoformat(timespec="minutes")
+        lines.append(f"{when},{channels},Post {n},https://example.com/{n},Hi,Tips,a|b")
+    return "\n".join(lines) + "\n"
+
+
+def read_now(text: str, channels: list[Channel], chosen: list[Channel] | None = None) -> Plan:
+    options = Options(zone="Europe/Helsinki", now=timezone.now(), chosen=chosen or [])
+    return csv_import.read_plan(text.encode(), channels, options)
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[int, int], datetime]]:
+    """The sends queued for later, as (task arguments, eta), instead of huey's schedule."""
+    calls: list[tuple[tuple[int, int], datetime]] = []
+    monkeypatch.setattr(publish_delivery, "schedule", lambda args, eta: calls.append((args, eta)))
+    return calls
+
+
+def test_imported_posts_are_queued_and_publish_through_the_engine(
+    acme: Workspace,
+    alice: User,
+    make_channel: Callable[[str], Channel],
+    scripted: type[Scripted],
+    queued: list[tuple[tuple[int, int], datetime]],
+    django_capture_on_commit_callbacks: CaptureCallbacks,
+) -> None:
+    news, blog = make_channel("news"), make_channel("blog")
+    plan = read_now(own_file(300, "@news;@blog"), [news, blog])
+    with django_capture_on_commit_callbacks(execute=True):
+        result = csv_import.import_plan(acme, alice, plan, source="plan.csv")
+    assert result.created == 300 and not result.failed
+    deliveries = Delivery.objects.order_by("pk")
+    assert deliveries.count() == 600
+    assert set(deliveries.values_list("status", flat=True)) == {S.SCHEDULED}
+    assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.SCHEDULED}
+    # One send queued per delivery, for its version and due time.
+    assert sorted(queued) == sorted(((d.pk, d.version), d.due_at) for d in deliveries)
+    # The worker takes each task when it comes up (its due time reached).
+    Delivery.objects.update(due_at=timezone.now())
+    for (pk, version), _eta in queued:
+        publish_delivery.call_local(pk, version)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {S.PUBLISHED}
+    assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.PUBLISHED}
+    # Each delivery sent its post, then the first comment as a reply; nothing twice.
+    assert len(scripted.sent) == len(set(scripted.sent)) == len(scripted.posts) == 1200
+    first = Post.objects.get(text__startswith="Post 0\n")
+    texts = {scripted.posts[str(d.key)].text for d in first.deliveries.all()}
+    assert texts == {"Post 0\nhttps://example.com/0"}  # Scripted shows no link cards
+
+
+@pytest.mark.parametrize("approval", [False, True])
+def test_an_imported_post_is_what_create_post_and_schedule_post_make(
+    acme: Workspace,
+    alice: User,
+    make_channel: Callable[[str], Channel],
+    queued: list[tuple[tuple[int, int], datetime]],
+    django_capture_on_commit_callbacks: CaptureCallbacks,
+    approval: bool,
+) -> None:
+    Workspace.objects.filter(pk=acme.pk).update(requires_approval=approval)
+    acme.refresh_from_db()
+    news, blog = make_channel("news"), make_channel("blog")
+    plan = read_now(own_file(1, "@news;@blog"), [news, blog])
+    row = plan.rows[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        csv_import.import_plan(acme, alice, plan, source="plan.csv")
+        data = actions.PostInput(
+            text=row.text,
+            channel_ids=[c.pk for c in row.channels],
+            link=row.link,
+            first_comment=row.first_comment,
+            pillar=row.pillar,
+            notes=row.notes("plan.csv"),
+        )
+        by_hand = actions.schedule_post(
+            actions.create_post(acme, alice, data), alice, row.scheduled_at
+        )
+    imported = Post.objects.exclude(pk=by_hand.pk).get()
+    by_hand.refresh_from_db()
+
+    def fields(obj: Any, *skip: str) -> dict[str, Any]:
+        return {k: v for k, v in model_to_dict(obj).items() if k not in ("id", *skip)}
+
+    assert fields(imported) == fields(by_hand)
+    for channel in (news, blog):
+        mine, theirs = (Variant.objects.get(post=p, channel=channel) for p in (imported, by_hand))
+        assert fields(mine, "post") == fields(theirs, "post")
+        mine_d, theirs_d = mine.delivery, theirs.delivery
+        assert fields(mine_d, "post", "variant", "key") == fields(
+            theirs_d, "post", "variant", "key"
+        )
+    expected = Post.Status.AWAITING_APPROVAL if approval else Post.Status.SCHEDULED
+    assert imported.status == expected
+    assert imported.status == actions.derive_post_status(
+        list(imported.deliveries.values_list("status", flat=True))
+    )
+    assert len(queued) == (0 if approval else 4)  # two deliveries each, waiting or not
+
+
+def test_in_a_workspace_that_requires_approval_imported_posts_wait_for_it(
+    acme: Workspace,
+    alice: User,
+    channel: Channel,
+    queued: list[tuple[tuple[int, int], datetime]],
+    django_capture_on_commit_callbacks: CaptureCallbacks,
+) -> None:
+    Workspace.objects.filter(pk=acme.pk).update(requires_approval=True)
+    acme.refresh_from_db()
+    plan = read_now(own_file(3), [channel], [channel])
+    with django_capture_on_commit_callbacks(execute=True):
+        result = csv_import.import_plan(acme, alice, plan)
+    assert result.created == 3 and result.awaiting_approval
+    assert set(Delivery.objects.values_list("status", flat=True)) == {S.AWAITING_APPROVAL}
+    assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.AWAITING_APPROVAL}
+    assert queued == []
+    post = Post.objects.order_by("pk").first()
+    assert post is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_post(post, "client@example.com")
+    delivery = post.deliveries.get()
+    assert delivery.status == S.SCHEDULED
+    assert queued == [((delivery.pk, delivery.version), delivery.due_at)]
+
+
+def test_one_audit_entry_for_the_whole_file(acme: Workspace, alice: User, channel: Channel) -> None:
+    before = AuditEvent.objects.count()
+    csv_import.import_plan(acme, alice, read_now(own_file(5), [channel], [channel]),
+                           source="plan.csv")  # fmt: skip
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.first()
+    assert event is not None
+    assert (event.action, event.target, event.actor) == ("post.imported", "plan.csv", alice)
+    assert event.describe_changes() == [("posts", 0, 5)]
+
+
+def test_a_row_that_fails_while_writing_stops_everything_unless_partial(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel]
+) -> None:
+    news, gone = make_channel("news"), make_channel("gone")
+    text = own_file(3, "@news") + own_file(1, "@gone").split("\n", 1)[1]
+    plan = read_now(text, [news, gone])
+    assert not plan.failed
+    Channel.objects.filter(pk=gone.pk).delete()  # between the preview and the confirmation
+    with pytest.raises(ImportFailed) as failed:
+        csv_import.import_plan(acme, alice, plan)
+    assert failed.value.line == 5 and "No channel “@gone”" in failed.value.message
+    assert not Post.objects.exists() and not Delivery.objects.exists()
+    result = csv_import.import_plan(acme, alice, plan, partial=True)
+    assert result.created == 3 and [r.line for r in result.failed] == [5]
+    assert Post.objects.count() == 3
+
+
+def test_a_time_that_passed_since_the_file_was_read_is_refused(
+    acme: Workspace, alice: User, channel: Channel
+) -> None:
+    options = Options(zone="Europe/Helsinki", now=timezone.now() - timedelta(days=2),
+                      chosen=[channel])  # fmt: skip
+    start = timezone.now() - timedelta(days=1)
+    plan = csv_import.read_plan(own_file(2, start=start).encode(), [channel], options)
+    assert not plan.failed
+    with pytest.raises(ImportFailed, match="That time has passed"):
+        csv_import.import_plan(acme, alice, plan)
+    assert not Post.objects.exists()
+
+
+def test_a_file_with_a_bad_row_imports_nothing_and_partial_imports_the_rest(
+    acme: Workspace, alice: User, channel: Channel
+) -> None:
+    text = own_file(300) + "2099-01-01T09:00Z,,,,,,\n"  # no text
+    plan = read_now(text, [channel], [channel])
+    assert [r.line for r in plan.failed] == [302]
+    result = csv_import.import_plan(acme, alice, plan)
+    assert result.created == 0 and not Post.objects.exists()
+    result = csv_import.import_plan(acme, alice, plan, partial=True)
+    assert result.created == 300 and [r.line for r in result.failed] == [302]
+    assert Post.objects.count() == 300 == Delivery.objects.filter(status=S.SCHEDULED).count()
+
+
+def test_the_queries_do_not_grow_with_the_rows(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel]
+) -> None:
+    news, blog = make_channel("news"), make_channel("blog")
+
+    def queries(rows: int) -> int:
+        plan = read_now(own_file(rows, "@news;@blog"), [news, blog])
+        with CaptureQueriesContext(connection) as captured:
+            assert csv_import.import_plan(acme, alice, plan).created == rows
+        return len(captured)
+
+    few, many = queries(50), queries(500)
+    assert few <= 20
+    # A handful of INSERTs per batch; SQLite splits them at 999 values, so a few more.
+    assert many - few <= 450 // 10
+
+
+def test_channels_of_another_workspace_are_refused_by_name_and_id(
+    acme: Workspace, alice: User, globex: Workspace, charlie: User, channel: Channel
+) -> None:
+    theirs = connect_channel(globex, charlie, "scripted", {"name": "globex"})
+    ours = list(Channel.objects.filter(workspace=acme))  # what the page and the command read
+    when = "2099-01-01T09:00Z"
+    text = f"scheduled_at,channels,text\n{when},{theirs.pk},By id\n{when},@globex,By name\n"
+    plan = read_now(text, ours)
+    assert errors(plan) == {
+        2: f"No channel “{theirs.pk}” in this workspace.",
+        3: "No channel “@globex” in this workspace.",
+    }
+    # Even a plan made with the other workspace's channels is refused when writing.
+    foreign = read_now(text, [theirs])
+    assert not foreign.failed
+    with pytest.raises(ImportFailed, match="No channel “@globex”"):
+        csv_import.import_plan(acme, alice, foreign)
+    assert not Post.objects.exists()
+
+
+def test_checking_reports_progress(channel: Channel) -> None:
+    done: list[tuple[Stage, int, int]] = []
+    options = Options(zone="UTC", now=timezone.now(), chosen=[channel])
+    csv_import.read_plan(
+        own_file(3).encode(), [channel], options, progress=lambda *a: done.append(a)
+    )
+    assert done == [(Stage.CHECKING, n, 3) for n in (1, 2, 3)]

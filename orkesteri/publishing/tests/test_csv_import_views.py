@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from orkesteri.accounts.models import User
+from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.publishing.models import Post
 from orkesteri.testing import logged_in
@@ -79,3 +80,32 @@ def test_an_outsider_gets_404(charlie: User, channel: Channel) -> None:
     client = logged_in(charlie)
     assert client.get(URL).status_code == 404
     assert client.post(URL + "confirm/", {"token": "x"}).status_code == 404
+
+
+def test_it_says_when_imported_posts_wait_for_approval(
+    alice_client: Client, acme: Workspace, channel: Channel
+) -> None:
+    Workspace.objects.filter(pk=acme.pk).update(requires_approval=True)
+    r = upload(alice_client, GOOD, channel)
+    token = r.context["pending"]["token"]  # type: ignore[attr-defined]
+    r = alice_client.post(URL + "confirm/", {"token": token}, follow=True)
+    assert b"Imported 2 posts; they wait for approval." in r.content
+    assert Post.objects.filter(status=Post.Status.AWAITING_APPROVAL).count() == 2
+
+
+def test_channels_of_another_workspace_are_not_offered_nor_read(
+    alice_client: Client, channel: Channel, globex: Workspace, charlie: User
+) -> None:
+    theirs = connect_channel(globex, charlie, "scripted", {"name": "globex"})
+    when = "2099-01-01T09:00Z"
+    text = f"scheduled_at,channels,text\n{when},{theirs.pk},Hi\n{when},@globex,Hi\n"
+    file = SimpleUploadedFile("plan.csv", text.encode(), content_type="text/csv")
+    r = alice_client.post(URL, {"file": file, "channels": [theirs.pk], "date_order": "dmy"})
+    assert r.status_code == 400  # not a choice on this workspace's form
+    preview = upload(alice_client, text, channel)
+    assert preview.status_code == 200  # type: ignore[attr-defined]
+    assert [row.line for row in preview.context["failed"]] == [2, 3]  # type: ignore[attr-defined]
+    assert "No channel “@globex”" in preview.content.decode()  # type: ignore[attr-defined]
+    token = preview.context["pending"]["token"]  # type: ignore[attr-defined]
+    r = alice_client.post(URL + "confirm/", {"token": token, "partial": "1"})
+    assert r.status_code == 400 and not Post.objects.exists()

@@ -12,11 +12,19 @@ from django.utils import timezone
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
 from orkesteri.publishing import csv_import
-from orkesteri.publishing.csv_import import DateOrder, FileError, ImportFailed, Options, Plan
+from orkesteri.publishing.csv_import import (
+    DateOrder,
+    FileError,
+    ImportFailed,
+    Options,
+    Plan,
+    Stage,
+)
 from orkesteri.workspaces.models import Membership, Workspace
 from orkesteri.workspaces.roles import Perm, Role
 
 BAR_WIDTH = 30
+STAGE_LABELS = {Stage.CHECKING: "Checking", Stage.WRITING: "Importing", Stage.QUEUEING: "Queueing"}
 
 
 class Command(BaseCommand):
@@ -64,7 +72,7 @@ class Command(BaseCommand):
             chosen=_chosen(channels, options["channels"]),
         )
         try:
-            plan = csv_import.read_plan(data, channels, plan_options)
+            plan = csv_import.read_plan(data, channels, plan_options, progress=self._progress)
         except FileError as e:
             raise CommandError(e.message) from None
         self._report(plan)
@@ -86,9 +94,11 @@ class Command(BaseCommand):
         except ImportFailed as e:
             self.stderr.write(f"Nothing imported: line {e.line}: {e.message}")
             sys.exit(1)
+        done = f"Imported and scheduled {result.created} posts"
+        if result.awaiting_approval:
+            done = f"Imported {result.created} posts to wait for approval"
         self.stdout.write(
-            f"Imported and scheduled {result.created} posts from {options['file']}"
-            f" ({plan.format_label}, times in {workspace.timezone})."
+            f"{done} from {options['file']} ({plan.format_label}, times in {workspace.timezone})."
             + (f" {len(result.failed)} rows with errors were skipped." if result.failed else "")
         )
         if not result.created:
@@ -101,14 +111,16 @@ class Command(BaseCommand):
             for error in row.errors:
                 self.stderr.write(f"line {row.line}: {error}")
 
-    def _progress(self, done: int, total: int) -> None:
-        """A text bar on stderr, redrawn when it moves by one step."""
+    def _progress(self, stage: Stage, done: int, total: int) -> None:
+        """A text bar on stderr per stage (checking, importing, queueing the sends), redrawn
+        when it moves by one step."""
         filled = BAR_WIDTH * done // total
-        if done != total and filled == BAR_WIDTH * (done - 1) // total and done != 1:
+        if done not in (1, total) and filled == BAR_WIDTH * (done - 1) // total:
             return
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
         end = "\n" if done == total else ""
-        self.stderr.write(f"\rImporting [{bar}] {done}/{total}", ending=end, style_func=str)
+        line = f"\r{STAGE_LABELS[stage]:<9} [{bar}] {done}/{total}"
+        self.stderr.write(line, ending=end, style_func=str)
         self.stderr.flush()
 
 
