@@ -17,7 +17,7 @@ the stub never received), and a raw httpx loop to the same stub with as many thr
 workers have, each on a keep-alive client (the ceiling for this machine and latency).
 
     .venv/bin/python bench/publish.py [--deliveries 10000] [--channels 1000] [--latency-ms 50]
-        [--backend sqlite|postgres] [--workers 2] [--threads 32] [--spread-s 60] [--json]
+        [--backend sqlite|postgres] [--workers 2] [--threads 16] [--spread-s 60] [--json]
 
 PostgreSQL: a database is created on --pg-url (default postgresql://postgres@127.0.0.1:5432)
 and dropped afterwards; Redis at --redis-url with a unique queue name, flushed afterwards.
@@ -94,7 +94,6 @@ def start_workers(run: Run) -> list[subprocess.Popen[bytes]]:
                     "-P",
                     str(BENCH / "_worker.py"),
                     run.stub_url + "/method/",
-                    *(["--shared-tls-context"] if run.args.shared_tls_context else []),
                 ],
                 env=run.env,
                 stdout=log,
@@ -356,12 +355,6 @@ def measure(run: Run) -> dict[str, Any]:
     final = statuses()
     stop_workers(workers)
 
-    task_runs = sum(
-        1
-        for log in run.data_dir.glob("worker-*.log")
-        for line in log.read_text(errors="replace").splitlines()
-        if "publish_delivery:" in line and " executed in " in line
-    )
     posts = fetch_stats(run.stub_url)
     lateness, received = [], []
     lost = 0
@@ -385,7 +378,6 @@ def measure(run: Run) -> dict[str, Any]:
         "spread_s": args.spread_s,
         "workers": args.workers,
         "threads": args.threads,
-        "shared_tls_context": args.shared_tls_context,
         "throughput_per_s": round(throughput, 1),
         "raw_loop_per_s": round(raw, 1),
         "raw_loop_threads": run.raw_threads,
@@ -397,7 +389,6 @@ def measure(run: Run) -> dict[str, Any]:
         },
         "within_5s": round(sum(1 for v in lateness if v <= 5) / len(rows), 5),
         "duplicates": duplicates,
-        "publish_task_runs": task_runs,  # huey's "executed" log lines: claims tried
         "lost": lost,
         "not_final": left,
         "statuses": final,
@@ -451,8 +442,7 @@ def report(result: dict[str, Any]) -> str:
             f"  lateness        p50 {late['p50']:.3f} s  p99 {late['p99']:.3f} s"
             f"  p99.9 {late['p999']:.3f} s  max {late['max']:.3f} s",
             f"  within 5 s      {100 * result['within_5s']:.2f}%",
-            f"  publish tasks run {result['publish_task_runs']}"
-            f"  duplicates {result['duplicates']}  lost {result['lost']}"
+            f"  duplicates      {result['duplicates']}  lost {result['lost']}"
             f"  not final {result['not_final']}  statuses {result['statuses']}",
             f"  worker CPU      {result['worker_cpu_s']:.1f} s"
             f" ({result['worker_cpu_ms_per_delivery']:.2f} ms/delivery); stub CPU"
@@ -473,7 +463,7 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--threads", type=int, default=32, help="ORKESTERI_WORKER_THREADS")
+    parser.add_argument("--threads", type=int, default=16, help="ORKESTERI_WORKER_THREADS")
     parser.add_argument("--spread-s", type=float, default=60.0, help="due times over this")
     parser.add_argument("--lead-s", type=float, default=0.0, help="0: from the enqueue rate")
     parser.add_argument("--warmup-s", type=float, default=4.0)
@@ -481,11 +471,6 @@ def main() -> int:
     parser.add_argument("--raw-requests", type=int, default=5_000)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    parser.add_argument(
-        "--shared-tls-context",
-        action="store_true",
-        help="measure the proposed lib/http.py change (one TLS context per worker process)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the data dir and logs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "orkesteri.networks.feed",
     "orkesteri.media",
     "orkesteri.publishing",
+    "orkesteri.notifications",
     "orkesteri.api",
 ]
 
@@ -158,6 +159,8 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Kept open between requests and tasks: opening one runs the PRAGMAs above.
+            "CONN_MAX_AGE": 60,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -175,7 +178,7 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "orkesteri.lib.queue.SqliteHuey",
         "name": HUEY_NAME,
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": TESTING,  # tests run tasks inline; queue tests switch it off
@@ -298,7 +301,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env("ORKESTERI_LOG_LEVEL", "INFO")},
     "loggers": {
-        "huey": {"level": "INFO", "propagate": False},
+        # huey logs two lines per task at INFO, which a busy worker's threads queue up to
+        # write: only its warnings, and the consumer's start and stop at the usual level. With
+        # a handler here, `run_huey` does not install its own (at INFO).
+        "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "huey.consumer": {
+            "handlers": ["console"],
+            "level": env("ORKESTERI_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         "django.request": {"level": "ERROR"},
         # httpx logs each request's full URL at INFO, and the Telegram Bot API carries the bot
         # token in the URL path: keep network clients' logs to warnings.

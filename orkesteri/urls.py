@@ -67,6 +67,7 @@ urlpatterns = [
     path("account/", accounts.profile, name="profile"),
     path("account/tokens/", accounts.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token_revoke"),
+    path("notifications/", include("orkesteri.notifications.urls")),
     # workspaces
     path("invite/", ws.accept_invite, name="accept_invite"),
     path("invite/<str:token>/", ws.open_invite, name="open_invite"),

@@ -21,6 +21,8 @@ from orkesteri.api.api import api
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.media.testing import make_asset
+from orkesteri.notifications.actions import notify
+from orkesteri.notifications.models import Notification
 from orkesteri.publishing.actions import PostInput, create_post
 from orkesteri.testing import api_client, logged_in
 from orkesteri.workspaces.actions import invite_member
@@ -73,6 +75,7 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
     b_token, _ = create_token(charlie, "charlie's script")
     b_channel = connect_channel(globex, charlie, "feed", {"title": "Globex news"})
     b_post = create_post(globex, charlie, PostInput(text="Globex tea", channel_ids=[b_channel.pk]))
+    notify([charlie], globex, Notification.Kind.PUBLISH_FAILED, "Globex failure")
     return World(
         a=acme,
         b=globex,
@@ -86,6 +89,7 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
             "channel_id": b_channel.pk,
             "post_id": b_post.pk,
             "asset_id": make_asset(globex, charlie).pk,
+            "notification_id": Notification.objects.get(user=charlie).pk,
         },
     )
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -202,6 +204,48 @@ def note_success(channel: Channel, adapter: Adapter) -> None:
         channel.credentials = crypto.encrypt(adapter.credentials)
         fields.append("credentials")
     channel.save(update_fields=fields)
+
+
+def note_sends(
+    sends: Sequence[tuple[Channel, Adapter | None, datetime | None]], now: datetime
+) -> None:
+    """After a batch of sends, one per channel: free the channels, and for each send the
+    network took (an adapter) mark the channel connected and spend its publish rate
+    (Limits.rate). `not_before` is a wait the network asked for (Retry-After)."""
+    ok = [(channel, adapter) for channel, adapter, _wait in sends if adapter is not None]
+    for channel, adapter in ok:
+        if channel.status != Channel.Status.CONNECTED or (
+            crypto.decrypt_json(channel.credentials) != adapter.credentials
+        ):
+            note_success(channel, adapter)  # rare: a status change or refreshed credentials
+    tokens: list[When] = []
+    token_times: list[When] = []
+    waits: list[When] = []
+    for channel, _taken in ok:
+        rate = channel.adapter_class.default_limits.rate
+        if rate is None:
+            continue
+        elapsed = (now - channel.send_tokens_at).total_seconds() if channel.send_tokens_at else 0
+        left, wait_s = rate.spend(channel.send_tokens, elapsed)
+        tokens.append(When(pk=channel.pk, then=Value(left)))
+        token_times.append(When(pk=channel.pk, then=Value(now)))
+        if wait_s > 0:
+            waits.append(When(pk=channel.pk, then=Value(now + timedelta(seconds=wait_s))))
+    for channel, _adapter, wait in sends:
+        if wait is not None:
+            waits.append(When(pk=channel.pk, then=Value(wait)))
+    updates: dict[str, Any] = {"busy_until": None}
+    if tokens:
+        updates["send_tokens"] = Case(*tokens, default=F("send_tokens"))
+        updates["send_tokens_at"] = Case(*token_times, default=F("send_tokens_at"))
+    if waits:
+        updates["not_before"] = Case(*waits, default=F("not_before"))
+    if ok:
+        used = [channel.pk for channel, _adapter in ok]
+        updates["last_used_at"] = Case(
+            When(pk__in=used, then=Value(now)), default=F("last_used_at")
+        )
+    Channel.objects.filter(pk__in=[channel.pk for channel, _a, _w in sends]).update(**updates)
 
 
 def note_failure(channel: Channel, error: AdapterError) -> None:

@@ -36,6 +36,12 @@ class Channel(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Per-channel concurrency 1: a worker holds this lease while it publishes here.
     busy_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The network's publish rate (Limits.rate) as a token bucket: what was left at
+    # `send_tokens_at` (null: full), and the earliest time the next publish may start (also
+    # set from a Retry-After).
+    send_tokens = models.FloatField(null=True, blank=True, editable=False)
+    send_tokens_at = models.DateTimeField(null=True, blank=True, editable=False)
+    not_before = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

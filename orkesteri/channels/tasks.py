@@ -1,13 +1,16 @@
-"""Emails about channels, sent by the worker."""
+"""Emails and in-app notifications about channels, sent by the worker."""
 
 from __future__ import annotations
 
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
 from orkesteri.channels.models import Channel
+from orkesteri.notifications.actions import notify
+from orkesteri.notifications.models import Notification
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Role
 
@@ -23,6 +26,7 @@ def send_reconnect_email(channel_id: int) -> None:
     managers = Membership.objects.filter(
         workspace=workspace, role__in=(Role.OWNER, Role.MANAGER), user__is_active=True
     ).select_related("user")
+    letters = []
     for member in managers:
         with translation.override(member.user.language or fallback):
             subject = _("%(channel)s needs reconnecting") % {"channel": channel.display_name}
@@ -35,4 +39,20 @@ def send_reconnect_email(channel_id: int) -> None:
                 "workspace": workspace.name,
                 "reason": channel.status_message,
             }
-        send_mail(subject, body, None, [member.user.email])
+        letters.append((member.user, subject, body))
+    # In the app before any email, so a mail server that fails loses nothing there. The key
+    # is this loss of the connection: a retried task notifies once, a later loss again.
+    lost_at = channel.status_changed_at.isoformat() if channel.status_changed_at else ""
+    url = reverse("channel_list", args=[workspace.slug])
+    for user, subject, _body in letters:
+        notify(
+            [user],
+            workspace,
+            Notification.Kind.CHANNEL_NEEDS_RECONNECT,
+            subject,
+            channel.status_message,
+            url,
+            key=f"channel:{channel.pk}:reconnect:{lost_at}",
+        )
+    for user, subject, body in letters:
+        send_mail(subject, body, None, [user.email])

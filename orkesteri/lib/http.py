@@ -23,6 +23,9 @@ Proxies are refused because through a proxy the guard would check the proxy, not
 The early `check_url` in a request hook gives a clear error before any connection and for
 redirects to other schemes; the connect-time check is the one that cannot be raced.
 
+Connections are kept alive in one pool per thread (`SharedTransport`): a worker publishing
+many posts to one network reuses its connections instead of a TCP and TLS handshake per call.
+
 Sync only: web requests and huey workers are synchronous.
 """
 
@@ -32,6 +35,7 @@ import functools
 import ipaddress
 import socket
 import ssl
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +45,10 @@ import httpx
 USER_AGENT = "Orkesteri/0.1"
 CONNECT_TIMEOUT_S = 5.0
 MAX_REDIRECTS = 5
+# Each thread's connection pool: open connections in all, idle ones kept, for how long.
+POOL_CONNECTIONS = 100
+POOL_KEEPALIVE = 8
+KEEPALIVE_S = 30.0
 ALLOW_HINT = "set ORKESTERI_ALLOW_PRIVATE_NETWORKS=1 to allow it"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -218,7 +226,45 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, verify: bool | str = True) -> None:
         context = tls_context(verify)
         super().__init__(verify=context, trust_env=False)
-        self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=GuardedBackend())
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            network_backend=GuardedBackend(),
+            max_connections=POOL_CONNECTIONS,
+            max_keepalive_connections=POOL_KEEPALIVE,
+            keepalive_expiry=KEEPALIVE_S,
+        )
+
+
+_pools = threading.local()
+
+
+def _thread_pool(verify: bool | str) -> GuardedTransport:
+    """This thread's connection pool: httpcore's pool takes one lock per request and checks
+    every idle connection under it, so one pool shared by a worker's 32 threads had them
+    queueing for it (bench/publish.py). A pool per thread has no one to wait for."""
+    pools: dict[bool | str, GuardedTransport] = getattr(_pools, "by_verify", None) or {}
+    _pools.by_verify = pools
+    if verify not in pools:
+        pools[verify] = GuardedTransport(verify=verify)
+    return pools[verify]
+
+
+class SharedTransport(httpx.BaseTransport):
+    """A client's handle on its thread's guarded connection pool (per `verify`).
+
+    Connections to a network's API stay open between calls (keep-alive), so a worker does
+    not pay a TCP and TLS handshake per post; closing a client leaves the pool to the next
+    client of the thread. Every new connection still goes through `GuardedBackend`'s check.
+    """
+
+    def __init__(self, verify: bool | str = True) -> None:
+        self._pool = _thread_pool(verify)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._pool.handle_request(request)
+
+    def close(self) -> None:
+        """The pool outlives the client."""
 
 
 def default_timeout() -> httpx.Timeout:
@@ -250,7 +296,7 @@ def client(**kwargs: Any) -> httpx.Client:
     kwargs.setdefault("follow_redirects", True)
     kwargs["max_redirects"] = min(kwargs.get("max_redirects", MAX_REDIRECTS), MAX_REDIRECTS)
     return httpx.Client(
-        transport=GuardedTransport(verify=kwargs.pop("verify", True)),
+        transport=SharedTransport(verify=kwargs.pop("verify", True)),
         trust_env=False,
         event_hooks=hooks,
         headers=headers,

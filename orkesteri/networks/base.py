@@ -110,6 +110,26 @@ class ImagePreset:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """At most `posts` publishes per `seconds` on one channel: the network's documented limit.
+
+    Kept as a token bucket on the channel (`spend`): up to `posts` may go at once, then one
+    more each `seconds / posts`.
+    """
+
+    posts: int
+    seconds: float
+
+    def spend(self, tokens: float | None, elapsed_s: float) -> tuple[float, float]:
+        """(tokens left after one publish, seconds until the next may start); `tokens` is
+        what was left `elapsed_s` ago (None: a full bucket)."""
+        per_s = self.posts / self.seconds
+        full = float(self.posts) if tokens is None else tokens + max(elapsed_s, 0.0) * per_s
+        left = min(full, float(self.posts)) - 1.0
+        return left, (0.0 if left >= 1.0 else (1.0 - left) / per_s)
+
+
+@dataclass(frozen=True)
 class Limits:
     """What the composer, the media picker and the publisher read (STYLE.md rule 3)."""
 
@@ -121,6 +141,7 @@ class Limits:
     max_alt_text: int | None = None  # characters (code points)
     max_thread: int = 1  # posts in one thread, 1 = no threads
     image_presets: tuple[ImagePreset, ...] = ()  # renditions the media pipeline makes
+    rate: Rate | None = None  # publishes per channel the network allows, None: no limit
 
     def text_rules(self, with_images: bool) -> TextRules:
         return self.caption if with_images and self.caption else self.text

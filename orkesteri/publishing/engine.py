@@ -10,15 +10,20 @@ crashed worker abandoned.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
@@ -38,71 +43,226 @@ from orkesteri.networks.base import (
     Receipt,
     Rejected,
 )
+from orkesteri.networks.registry import ADAPTERS
 from orkesteri.publishing.actions import (
-    LEASE,
-    STALE_AFTER,
     WAITING,
+    derive_post_status,
     enqueue,
     needs_approval,
     refresh_post_status,
 )
-from orkesteri.publishing.models import Delivery, Post
+from orkesteri.publishing.models import Delivery, Post, PostMedia
 
 logger = logging.getLogger(__name__)
 S = Delivery.Status
 
 
-def claim_delivery(delivery_id: int, version: int) -> Delivery | None:
-    """Take the delivery for sending, if it is still what the task was queued for."""
+# A worker holds a channel this long at most; a crash frees it when it runs out.
+LEASE = timedelta(minutes=2)
+# A delivery still `publishing` after this long was abandoned by a crashed worker.
+STALE_AFTER = timedelta(minutes=5)
+# huey's scheduler ticks once a second, so a task may run up to a second before its eta.
+EARLY = timedelta(seconds=1)
+# How many due deliveries one claim looks at (to find BATCH different channels).
+HEAD = 16
+# A task sends what is due until nothing is, for up to DRAIN_BUDGET_S, in batches of up to
+# BATCH deliveries (one per channel) sent one after another: as many as fit in
+# BATCH_BUDGET_S at this process's send time, so a batch delays its last send by that much
+# at most (with networks that answer in 0.25 s or more, a batch is one or two).
+BATCH = 8
+BATCH_BUDGET_S = 0.5
+DRAIN_BUDGET_S = 20.0
+
+
+class _SendTime:
+    """A moving average of how long one send takes in this process (batch sizing only)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.25
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.seconds = 0.8 * self.seconds + 0.2 * seconds
+
+    def batch(self) -> int:
+        return max(1, min(BATCH, int(BATCH_BUDGET_S / max(self.seconds, 1e-3))))
+
+
+SEND_TIME = _SendTime()
+
+
+@dataclass
+class Outcome:
+    """What one send of a batch came to, for writing the channel and the post back."""
+
+    delivery: Delivery
+    adapter: Adapter | None = None  # set when the network took the post
+    not_before: datetime | None = None  # the network asked to wait (Retry-After)
+
+
+def publish_due(delivery_id: int, version: int) -> int:
+    """The task's body: send what is due, this delivery first; the number sent.
+
+    Any task may send any due delivery: the claim's conditions (status waiting, due, the
+    channel free) are what make a send right, not which task runs it. So a task that finds
+    its own delivery taken still helps with a backlog, and the per-delivery tasks queued at
+    schedule time are wake-ups that cost two queries when there is nothing to do.
+    """
+    started = time.monotonic()
     now = timezone.now()
-    delivery = (
+    own = (
         Delivery.objects.filter(pk=delivery_id, version=version, status__in=WAITING)
-        .select_related("channel")
+        .exclude(channel__status=Channel.Status.NEEDS_RECONNECT)  # paused until a reconnect
+        .values_list(
+            "due_at", "channel_id", "channel__network", "channel__busy_until", "channel__not_before"
+        )
         .first()
     )
-    if delivery is None or (delivery.due_at and delivery.due_at > now + timedelta(seconds=1)):
-        return None
-    if not _take_channel(delivery.channel_id, now):
-        # Another send holds the channel: try again shortly, same version.
-        _requeue_soon(delivery)
-        return None
-    changed = Delivery.objects.filter(pk=delivery_id, version=version, status__in=WAITING).update(
-        status=S.PUBLISHING, version=F("version") + 1, claimed_at=now, attempts=F("attempts") + 1
+    first: tuple[int, int, str] | None = None
+    come_back: datetime | None = None  # when to look at this delivery again, if not sent
+    if own is not None and own[0] is not None and own[0] <= now + EARLY:
+        _due, channel_id, network, busy_until, not_before = own
+        if not_before is not None and not_before > now + EARLY:
+            come_back = not_before  # the network's rate: the channel must wait
+        else:
+            first = (delivery_id, channel_id, network)
+            come_back = now + timedelta(seconds=1 + random.random())  # held, or lost a race
+            if busy_until is not None and busy_until >= now:
+                first = None  # another send holds the channel
+    sent: set[int] = set()
+    misses = 0
+    while True:
+        batch, seen = claim_due(timezone.now(), first=first)
+        first = None
+        if not batch:
+            # Nothing due, or what was due went to other workers first: look again a few
+            # times while the queue's head still shows due deliveries.
+            misses += 1
+            if not seen or misses > 3:
+                break
+            continue
+        misses = 0
+        outcomes = []
+        for delivery in batch:
+            try:
+                outcomes.append(send_delivery(delivery))
+            except Exception:
+                # Left `publishing`: whether it went out is not known, so the sweeper
+                # settles it after STALE_AFTER (sends again only where the network dedupes).
+                logger.exception("delivery %s: the send failed unexpectedly", delivery.pk)
+                outcomes.append(Outcome(delivery))
+        settle(outcomes)
+        sent.update(d.pk for d in batch)
+        if time.monotonic() - started > DRAIN_BUDGET_S:
+            break
+    if come_back is not None and delivery_id not in sent:
+        from orkesteri.publishing.tasks import publish_delivery
+
+        publish_delivery.schedule((delivery_id, version), eta=come_back)
+    return len(sent)
+
+
+def claim_due(
+    now: datetime, first: tuple[int, int, str] | None = None
+) -> tuple[list[Delivery], bool]:
+    """Take due deliveries, at most one per free channel, for sending; (them, whether any
+    were due). As many as fit in BATCH_BUDGET_S at this process's send time, up to BATCH.
+
+    `first` (id, channel id, network) is a delivery the caller found due on a free channel:
+    it is taken first. One transaction of three queries claims the whole batch: the head of
+    the due queue, the channels' leases (a conditional UPDATE … RETURNING: a channel another
+    worker holds is not taken) and the deliveries (conditional on still being waiting and
+    due); a fourth reads what sending needs.
+    """
+    ready = now + EARLY  # for `first`, whose task huey may run up to a second early
+    waiting = (
+        Delivery.objects.filter(status__in=WAITING, due_at__lte=now)
+        .filter(Q(channel__busy_until__isnull=True) | Q(channel__busy_until__lt=now))
+        .filter(Q(channel__not_before__isnull=True) | Q(channel__not_before__lte=ready))
+        .exclude(channel__status=Channel.Status.NEEDS_RECONNECT)
     )
-    if changed != 1:
-        _free_channel(delivery.channel_id)
-        return None
-    claimed = Delivery.objects.select_related("channel", "variant", "post__workspace").get(
-        pk=delivery_id
+    with transaction.atomic():
+        # Rows another worker's claim has locked are skipped, not waited for (PostgreSQL's
+        # SKIP LOCKED; SQLite lets one writer in at a time anyway), so workers claiming at
+        # the same moment take different channels instead of racing for the same ones.
+        head = list(
+            waiting.select_for_update(skip_locked=True)
+            .order_by("due_at")
+            .values_list("pk", "channel_id", "channel__network")[:HEAD]
+        )
+        if first is not None:
+            head = [first, *(row for row in head if row[0] != first[0])]
+        wanted = SEND_TIME.batch()
+        picked: dict[int, int] = {}  # channel → delivery, the earliest due of each channel
+        for pk, channel_id, network in head:
+            if channel_id in picked:
+                continue
+            if picked and not ADAPTERS[network].idempotent:
+                # Only a batch's first send may be to a network that cannot dedupe: if the
+                # worker dies, the sends after the one in flight are retried, not `unknown`.
+                continue
+            picked[channel_id] = pk
+            if len(picked) == wanted:
+                break
+        if not picked:
+            return [], bool(head)
+        leased = _lease(list(picked), now)
+        ids = [picked[channel_id] for channel_id in leased]
+        claimed = _claim(ids, now, ready) if ids else set()
+        lost = [channel_id for channel_id in leased if picked[channel_id] not in claimed]
+        if lost:
+            Channel.objects.filter(pk__in=lost).update(busy_until=None)
+    rows: list[Delivery] = list(
+        Delivery.objects.filter(pk__in=claimed)
+        .select_related("channel", "variant", "post__workspace")
+        .annotate(has_media=Exists(PostMedia.objects.filter(post=OuterRef("post_id"))))
+        .order_by("due_at")
     )
-    claimed.variant.post = claimed.post  # one Post object: variant.effective_text() reads it
-    return claimed
+    for delivery in rows:
+        delivery.variant.post = delivery.post  # one Post object: effective_text() reads it
+    return rows, True
 
 
-def _take_channel(channel_id: int, now: datetime) -> bool:
-    return (
-        Channel.objects.filter(pk=channel_id)
-        .filter(Q(busy_until__isnull=True) | Q(busy_until__lt=now))
-        .update(busy_until=now + LEASE)
-        == 1
+def _lease(channel_ids: list[int], now: datetime) -> list[int]:
+    """The channels of `channel_ids` this worker now holds (per-channel concurrency 1)."""
+    return _updated(
+        f"UPDATE {Channel._meta.db_table} SET busy_until = %s WHERE id IN ({{ids}})"
+        " AND (busy_until IS NULL OR busy_until < %s) RETURNING id",
+        [now + LEASE],
+        channel_ids,
+        [now],
     )
 
 
-def _free_channel(channel_id: int) -> None:
-    Channel.objects.filter(pk=channel_id).update(busy_until=None)
-
-
-def _requeue_soon(delivery: Delivery) -> None:
-    from orkesteri.publishing.tasks import publish_delivery
-
-    publish_delivery.schedule(
-        (delivery.pk, delivery.version),
-        delay=1 + random.random(),
+def _claim(ids: list[int], now: datetime, ready: datetime) -> set[int]:
+    """The deliveries of `ids` this worker claimed: still waiting and due, now publishing."""
+    claimed = _updated(
+        f"UPDATE {Delivery._meta.db_table} SET status = %s, version = version + 1,"
+        " claimed_at = %s, attempts = attempts + 1, updated_at = %s WHERE id IN ({ids})"
+        " AND status IN (%s, %s) AND due_at <= %s RETURNING id",
+        [S.PUBLISHING, now, now],
+        ids,
+        [*WAITING, ready],
     )
+    return set(claimed)
 
 
-def send_delivery(delivery: Delivery) -> None:
-    """Publish a claimed delivery and write down what happened. Never raises AdapterError."""
+def _updated(sql: str, before: list[Any], ids: list[int], after: list[Any]) -> list[int]:
+    """Run a conditional `UPDATE … WHERE id IN ({ids}) … RETURNING id` (SQLite 3.35+ and
+    PostgreSQL; the ORM's update() cannot say which rows it changed): the ids it changed."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(v) if isinstance(v, datetime) else v for v in [*before, *ids, *after]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{ids}", ", ".join(["%s"] * len(ids))), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def send_delivery(delivery: Delivery) -> Outcome:
+    """Publish a claimed delivery and write down what happened. Never raises AdapterError;
+    the channel's lease and the post's status are written back by `settle`."""
+    outcome = Outcome(delivery)
+    started = time.monotonic()
     try:
         reason = _reason_not_to_send(delivery)
         draft = None if reason else first_draft(delivery)
@@ -111,17 +271,29 @@ def send_delivery(delivery: Delivery) -> None:
             reason = " ".join(adapter_class({}, delivery.channel.config).problems(draft))
         if reason or draft is None:
             _finish(delivery, S.FAILED, error=reason)
-            return
+            notify_failure(delivery)
+            return outcome
         adapter = channel_actions.open_adapter(delivery.channel)
-        receipt = _publish(adapter, delivery, draft)
+        _publish(adapter, delivery, draft)
+        outcome.adapter = adapter
     except AdapterError as error:
         _record_failure(delivery, error)
-    else:
-        channel_actions.note_success(delivery.channel, adapter)
-        record_receipt(delivery, receipt)
+        if isinstance(error, RateLimited) and error.retry_after:
+            outcome.not_before = timezone.now() + timedelta(seconds=error.retry_after)
     finally:
-        _free_channel(delivery.channel_id)
-        refresh_post_status(delivery.post)
+        SEND_TIME.add(time.monotonic() - started)
+    return outcome
+
+
+def settle(outcomes: list[Outcome]) -> None:
+    """After a batch: free its channels (noting successes and the network's rate) and
+    derive its posts' statuses, in a few queries for the whole batch."""
+    if not outcomes:
+        return
+    channel_actions.note_sends(
+        [(o.delivery.channel, o.adapter, o.not_before) for o in outcomes], timezone.now()
+    )
+    refresh_post_statuses([o.delivery.post_id for o in outcomes])
 
 
 def first_draft(delivery: Delivery) -> Draft:
@@ -170,11 +342,16 @@ def draft_of(delivery: Delivery, part: int = 0, reply_to: Receipt | None = None)
     )
     return Draft(
         text=text,
-        images=images_of(post, delivery.channel) if part == 0 else (),
+        images=images_of(post, delivery.channel) if part == 0 and _has_media(delivery) else (),
         link=link,
         reply_to=reply_to,
         options=variant.options if part == 0 else {},
     )
+
+
+def _has_media(delivery: Delivery) -> bool:
+    """False only when the claim's query found no images (saves a query per send)."""
+    return bool(getattr(delivery, "has_media", True))
 
 
 def place_link(text: str, link: str, channel: Channel) -> tuple[str, str]:
@@ -228,10 +405,13 @@ def images_of(post: Post, channel: Channel) -> tuple[Image, ...]:
 
 
 def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> Receipt:
-    """The post, then its thread parts, each with its own key; resumes after a retry."""
+    """The post, then its thread parts, each with its own key; resumes after a retry. Each
+    part's receipt is stored the moment it is known (STYLE.md rule 7): the last one together
+    with the `published` status, in one write."""
     parts = list(delivery.receipt.get("parts", []))
+    count = len(parts_of(delivery))
     receipt: Receipt | None = None
-    for number in range(len(parts_of(delivery))):
+    for number in range(count):
         if number < len(parts):
             receipt = Receipt(**parts[number])
             continue
@@ -241,24 +421,28 @@ def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> Receipt:
         parts.append(
             {"remote_id": receipt.remote_id, "url": receipt.url, "data": dict(receipt.data)}
         )
-        # Stored the moment it is known (STYLE.md rule 7).
-        Delivery.objects.filter(pk=delivery.pk).update(receipt={"parts": parts})
         delivery.receipt = {"parts": parts}
-        if number == 0:
+        if number < count - 1:
             Delivery.objects.filter(pk=delivery.pk).update(
-                remote_id=receipt.remote_id[:255], remote_url=receipt.url[:2000]
+                receipt=delivery.receipt,
+                remote_id=parts[0]["remote_id"][:255],
+                remote_url=parts[0]["url"][:2000],
             )
-    return Receipt(**parts[0])
+    published = Receipt(**parts[0])
+    record_receipt(delivery, published)
+    return published
 
 
 def record_receipt(delivery: Delivery, receipt: Receipt) -> None:
     Delivery.objects.filter(pk=delivery.pk, status=S.PUBLISHING).update(
         status=S.PUBLISHED,
         version=F("version") + 1,
+        receipt=delivery.receipt,
         remote_id=receipt.remote_id[:255],
         remote_url=receipt.url[:2000],
         published_at=timezone.now(),
         last_error="",
+        updated_at=timezone.now(),
     )
 
 
@@ -311,6 +495,24 @@ def _finish(
         enqueue(delivery)
 
 
+def refresh_post_statuses(post_ids: Iterable[int]) -> None:
+    """`refresh_post_status` for many posts: one read, one write per distinct new status."""
+    ids = set(post_ids)
+    statuses: dict[int, list[str]] = {pk: [] for pk in ids}
+    for post_id, status in Delivery.objects.filter(post_id__in=ids).values_list(
+        "post_id", "status"
+    ):
+        statuses[post_id].append(status)
+    current = dict(Post.objects.filter(pk__in=ids).values_list("pk", "status"))
+    changes: dict[str, list[int]] = {}
+    for post_id, found in statuses.items():
+        new = derive_post_status(found)
+        if post_id in current and current[post_id] != new:
+            changes.setdefault(new, []).append(post_id)
+    for new, changed in changes.items():
+        Post.objects.filter(pk__in=changed).update(status=new)
+
+
 def notify_failure(delivery: Delivery) -> None:
     """Email the author and the workspace's managers what went wrong, in the network's words."""
     from orkesteri.publishing.tasks import send_failure_email
@@ -322,17 +524,48 @@ def notify_failure(delivery: Delivery) -> None:
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Enqueue what is due and unclaimed; settle sends abandoned by a crashed worker."""
+    """Settle sends abandoned by a crashed worker, fail paused posts past the late cutoff,
+    and wake workers for what is due and unclaimed; the number of wake-ups queued.
+
+    Any task sends whatever is due until nothing is, so a few wake-ups drain a backlog of any
+    size: one per worker thread at most.
+    """
+    from orkesteri.publishing.tasks import publish_delivery
+
     now = now or timezone.now()
     recover_abandoned(now)
+    fail_paused(now)
     due = Delivery.objects.filter(status__in=WAITING, due_at__lte=now).exclude(
         channel__status=Channel.Status.NEEDS_RECONNECT
     )
-    count = 0
-    for delivery in due.only("pk", "version", "due_at").iterator():
-        enqueue(delivery)
-        count += 1
-    return count
+    wake = list(due.order_by("due_at").values_list("pk", "version")[: settings.WORKER_THREADS])
+    for pk, version in wake:
+        transaction.on_commit(functools.partial(publish_delivery, pk, version))
+    return len(wake)
+
+
+def fail_paused(now: datetime) -> None:
+    """Deliveries paused on a channel that needs reconnecting fail at the late cutoff, with
+    the reason and a notification, instead of waiting for ever."""
+    cutoff = now - timedelta(hours=settings.LATE_CUTOFF_HOURS)
+    paused = Delivery.objects.filter(
+        status__in=WAITING,
+        due_at__lt=cutoff,
+        channel__status=Channel.Status.NEEDS_RECONNECT,
+    ).select_related("channel", "post")
+    for delivery in paused:
+        changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
+            status=S.FAILED,
+            version=F("version") + 1,
+            last_error=_(
+                "The channel %(name)s still needs reconnecting %(hours)s hours after the"
+                " post's time, so it was not published."
+            )
+            % {"name": delivery.channel.display_name, "hours": settings.LATE_CUTOFF_HOURS},
+        )
+        if changed:
+            notify_failure(delivery)
+            refresh_post_status(delivery.post)
 
 
 def recover_abandoned(now: datetime) -> None:
@@ -353,5 +586,7 @@ def recover_abandoned(now: datetime) -> None:
                 ),
             )
         if changed:
-            _free_channel(delivery.channel_id)
+            Channel.objects.filter(pk=delivery.channel_id).update(busy_until=None)
             refresh_post_status(delivery.post)
+            if not delivery.channel.adapter_class.idempotent:
+                notify_failure(delivery)

@@ -1,13 +1,17 @@
-"""The publishing engine's tasks (DESIGN.md §5): one send per task, a sweeper every minute."""
+"""The publishing engine's tasks (DESIGN.md §5): wake-ups that send what is due, a sweeper
+every minute, and the notifications of failures and review requests."""
 
 from __future__ import annotations
 
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from orkesteri.notifications.actions import notify
+from orkesteri.notifications.models import Notification
 from orkesteri.publishing import engine
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.models import Membership
@@ -16,10 +20,8 @@ from orkesteri.workspaces.roles import Role
 
 @db_task()
 def publish_delivery(delivery_id: int, version: int) -> None:
-    """Send one delivery if it is still the version this task was queued for."""
-    delivery = engine.claim_delivery(delivery_id, version)
-    if delivery is not None:
-        engine.send_delivery(delivery)
+    """Wake at the delivery's due time and send what is due, it first (engine.publish_due)."""
+    engine.publish_due(delivery_id, version)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -44,6 +46,7 @@ def send_failure_email(delivery_id: int) -> None:
     if post.author and post.author.is_active:
         people.add(post.author)
     fallback = workspace.languages[0] if workspace.languages else None
+    letters = []
     for person in people:
         with translation.override(person.language or fallback):
             subject = _("A post to %(channel)s was not published") % {
@@ -55,6 +58,16 @@ def send_failure_email(delivery_id: int) -> None:
                 "status": delivery.get_status_display(),
                 "error": delivery.last_error,
             }
+        letters.append((person, subject, body))
+    # In the app before any email, so a mail server that fails loses nothing there; the key
+    # makes a retried task notify each person once.
+    unknown = delivery.status == Delivery.Status.UNKNOWN
+    kind = Notification.Kind.PUBLISH_UNKNOWN if unknown else Notification.Kind.PUBLISH_FAILED
+    url = reverse("post_edit", args=[workspace.slug, post.pk])
+    key = f"delivery:{delivery.pk}:v{delivery.version}"
+    for person, subject, _body in letters:
+        notify([person], workspace, kind, subject, delivery.last_error, url, key=key)
+    for person, subject, body in letters:
         send_mail(subject, body, None, [person.email])
 
 
@@ -73,4 +86,14 @@ def send_review_email(post_id: int) -> None:
             "text": post.text[:200],
             "note": post.review_note,
         }
+    # One request for changes is one save of the post: its time tells a retry from a new one.
+    notify(
+        [post.author],
+        post.workspace,
+        Notification.Kind.CHANGES_REQUESTED,
+        subject,
+        post.review_note,
+        reverse("post_edit", args=[post.workspace.slug, post.pk]),
+        key=f"post:{post.pk}:changes:{post.updated_at.isoformat()}",
+    )
     send_mail(subject, body, None, [post.author.email])

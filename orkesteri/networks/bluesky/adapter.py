@@ -111,6 +111,7 @@ class BlueskyAdapter(Adapter):
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_IMAGE_BYTES,
         image_presets=conf.IMAGE_PRESETS,
+        rate=conf.PUBLISH_RATE,
         max_alt_text=conf.MAX_ALT_TEXT,
         max_thread=conf.MAX_THREAD,
     )

@@ -5,7 +5,7 @@ Lexicons are quoted from https://github.com/bluesky-social/atproto/tree/main/lex
 """
 
 from orkesteri.lib.text import TextRules
-from orkesteri.networks.base import ImagePreset
+from orkesteri.networks.base import ImagePreset, Rate
 
 # The service most accounts live on (bluesky-social/social-app src/lib/constants.ts
 # BSKY_SERVICE); any PDS may be entered instead.
@@ -79,3 +79,7 @@ TID_LENGTH = 13
 # written in the future; see records.tid_from_key.
 TID_EPOCH_US = 1_672_531_200_000_000
 TID_SPAN_BITS = 44
+
+# Bluesky's PDS allows 5,000 write points an hour per account and a create costs 3
+# (docs.bsky.app, "Rate Limits"): about 1,666 posts an hour.
+PUBLISH_RATE = Rate(1666, 3600)

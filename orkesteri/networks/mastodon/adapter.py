@@ -79,6 +79,7 @@ class MastodonAdapter(Adapter):
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.IMAGE_SIZE_LIMIT,
         image_presets=conf.IMAGE_PRESETS,
+        rate=conf.PUBLISH_RATE,
         max_alt_text=conf.DESCRIPTION_LIMIT,
         max_thread=conf.MAX_THREAD,
     )
@@ -117,6 +118,7 @@ class MastodonAdapter(Adapter):
             max_alt_text=_positive(config.get("description_limit"), conf.DESCRIPTION_LIMIT),
             max_thread=conf.MAX_THREAD,
             image_presets=conf.IMAGE_PRESETS,
+            rate=conf.PUBLISH_RATE,
         )
 
     # connecting

@@ -5,7 +5,7 @@ read the instance's own from GET /api/v2/instance (see MastodonAdapter.limits).
 """
 
 from orkesteri.lib.text import TextRules
-from orkesteri.networks.base import ImagePreset
+from orkesteri.networks.base import ImagePreset, Rate
 
 DOCS = "https://docs.joinmastodon.org"
 
@@ -76,3 +76,7 @@ ACCOUNT_BLOCKED = ("login is currently disabled", "missing a confirmed", "pendin
 # endpoint we call is older than 4.0.0 (GET /api/v2/instance was added in 4.0.0).
 SDK_VERSION = "4.0.0"
 SDK_VERSION_CHECK = "created"
+
+# Mastodon's default: 300 statuses per account per 3 hours (docs.joinmastodon.org,
+# "Rate limits"). A server may set its own; it then answers 429 with a reset time.
+PUBLISH_RATE = Rate(300, 3 * 3600)

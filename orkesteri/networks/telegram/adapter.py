@@ -468,6 +468,7 @@ class TelegramAdapter(Adapter):
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_PHOTO_BYTES,
         image_presets=conf.IMAGE_PRESETS,
+        rate=conf.PUBLISH_RATE,
         max_thread=conf.MAX_THREAD,
     )
     ConnectForm = ConnectForm

@@ -1,7 +1,7 @@
 """Telegram Bot API: endpoints, text rules and photo limits, each from the Bot API reference."""
 
 from orkesteri.lib.text import TextRules
-from orkesteri.networks.base import ImagePreset
+from orkesteri.networks.base import ImagePreset, Rate
 
 # Requests go to https://api.telegram.org/bot<token>/METHOD_NAME
 # (https://core.telegram.org/bots/api#making-requests). Tests point this at a local server.
@@ -60,3 +60,6 @@ TOKEN_PATTERN = r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}"
 # Public usernames: 5-32 characters of a-z, 0-9 and underscores, starting with a letter
 # (https://telegram.org/faq#q-what-can-i-use-as-my-username).
 USERNAME_PATTERN = r"[A-Za-z][A-Za-z0-9_]{4,31}"
+
+# Telegram's bot FAQ: no more than 20 messages a minute to one group or channel.
+PUBLISH_RATE = Rate(20, 60)

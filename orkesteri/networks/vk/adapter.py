@@ -269,6 +269,7 @@ class VkAdapter(Adapter):
         image_types=conf.IMAGE_TYPES,
         max_image_bytes=conf.MAX_IMAGE_BYTES,
         image_presets=conf.IMAGE_PRESETS,
+        rate=conf.PUBLISH_RATE,
     )
     ConnectForm = ConnectForm
     help_text = gettext_lazy(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from orkesteri.lib.text import TextRules
 from orkesteri.lib.text.simple import Unit
-from orkesteri.networks.base import ImagePreset
+from orkesteri.networks.base import ImagePreset, Rate
 
 # https://dev.vk.com/ru/api/api-requests: "current version of the API — 5.199"; the schema
 # files above are versioned 5.199 too.
@@ -87,3 +87,6 @@ AUTHORIZE_URL = (
     "&redirect_uri=https://oauth.vk.com/blank.html&scope=wall,photos,offline"
     f"&response_type=token&v={API_VERSION}"
 )
+
+# VK refuses a 51st wall post in a day (error 214, "you can only add 50 posts a day").
+PUBLISH_RATE = Rate(50, 24 * 3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,14 @@ from django.utils import timezone
 
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
-from orkesteri.networks.base import AdapterError, AuthExpired, RateLimited, Receipt, Rejected
+from orkesteri.networks.base import (
+    AdapterError,
+    AuthExpired,
+    Rate,
+    RateLimited,
+    Receipt,
+    Rejected,
+)
 from orkesteri.publishing import actions, engine
 from orkesteri.publishing.actions import PostInput
 from orkesteri.publishing.models import Delivery, Post
@@ -58,17 +66,35 @@ def test_it_publishes_once_and_stores_the_remote_id(
     assert Post.objects.get(pk=delivery.post_id).status == Post.Status.PUBLISHED
 
 
-def test_a_task_for_an_old_version_does_nothing(
+def test_a_task_for_the_old_time_of_a_moved_post_does_not_send_it(
     acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
 ) -> None:
     delivery = scheduled(make_post(acme, alice, channel), alice)
     old = delivery.version
-    actions.schedule_post(delivery.post, alice, timezone.now() + timedelta(hours=2))  # moved
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
-    publish_delivery.call_local(delivery.pk, old)
+    actions.schedule_post(delivery.post, alice, timezone.now() + timedelta(hours=2))  # moved
+    publish_delivery.call_local(delivery.pk, old)  # the task queued for the old time wakes
     assert scripted.sent == []
     delivery.refresh_from_db()
     assert delivery.status == S.SCHEDULED
+    assert delivery.version > old
+
+
+def test_a_task_sends_other_due_posts_too_and_each_goes_out_once(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel], scripted: type[Scripted]
+) -> None:
+    deliveries = [
+        scheduled(make_post(acme, alice, make_channel(name), text=name), alice)
+        for name in ("a", "b", "c")
+    ]
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(due_at=timezone.now())
+    first = deliveries[0]
+    assert engine.publish_due(first.pk, first.version) == 3  # its own first, then the others
+    assert scripted.sent[0] == str(first.key)
+    for delivery in deliveries:  # their own tasks find nothing left to do
+        assert engine.publish_due(delivery.pk, delivery.version) == 0
+    assert sorted(scripted.sent) == sorted(str(d.key) for d in deliveries)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {S.PUBLISHED}
 
 
 def test_a_second_task_for_the_same_version_does_not_send_again(
@@ -176,8 +202,11 @@ def test_expired_credentials_pause_the_channel_s_deliveries(
     assert engine.sweep() == 0  # paused while the channel needs reconnecting
     Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CONNECTED)
     assert engine.sweep() == 2
-    assert run(first).status == S.PUBLISHED
-    assert run(second).status == S.PUBLISHED
+    run(first)
+    run(second)  # one at a time on a channel, the earlier due first
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (S.PUBLISHED, S.PUBLISHED)
 
 
 def test_a_post_past_the_late_cutoff_fails_with_the_reason(
@@ -261,9 +290,10 @@ def test_one_send_at_a_time_per_channel(
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
     Channel.objects.filter(pk=channel.pk).update(busy_until=timezone.now() + timedelta(minutes=1))
     delivery.refresh_from_db()
-    assert engine.claim_delivery(delivery.pk, delivery.version) is None
+    assert engine.publish_due(delivery.pk, delivery.version) == 0
     delivery.refresh_from_db()
     assert delivery.status == S.SCHEDULED
+    assert scripted.sent == []
 
 
 def test_cancelling_stops_what_has_not_gone_out(
@@ -320,3 +350,77 @@ def test_a_link_goes_into_the_text_where_the_network_has_no_link_cards(
         "Read this\n\nhttps://acme.example/a?x=1&utm_source=scripted&utm_medium=social"
         "&utm_campaign=Autumn"
     )
+
+
+def test_a_channel_publishes_no_faster_than_its_network_allows(
+    acme: Workspace,
+    alice: User,
+    channel: Channel,
+    scripted: type[Scripted],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limits = dataclasses.replace(Scripted.default_limits, rate=Rate(2, 60))
+    monkeypatch.setattr(Scripted, "default_limits", limits)
+    deliveries = [
+        scheduled(make_post(acme, alice, channel, text=f"Post {n}"), alice) for n in range(3)
+    ]
+    for delivery in deliveries:
+        run(delivery)
+    statuses = [d.status for d in Delivery.objects.order_by("pk")]
+    assert statuses == [S.PUBLISHED, S.PUBLISHED, S.SCHEDULED]  # two at once, then one a 30 s
+    channel.refresh_from_db()
+    assert channel.not_before is not None
+    wait = (channel.not_before - timezone.now()).total_seconds()
+    assert 25 < wait <= 30
+    Channel.objects.filter(pk=channel.pk).update(
+        not_before=timezone.now(), send_tokens_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert run(deliveries[2]).status == S.PUBLISHED  # once the wait is over
+
+
+def test_a_retry_after_holds_the_channel_s_other_posts_too(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    scripted.script = [RateLimited("Too many requests.", retry_after=120)]
+    first = run(scheduled(make_post(acme, alice, channel), alice))
+    assert first.status == S.RETRYING
+    second = run(scheduled(make_post(acme, alice, channel, text="Second"), alice))
+    assert second.status == S.SCHEDULED
+    assert scripted.sent == [str(first.key)]
+    channel.refresh_from_db()
+    assert channel.not_before is not None
+    assert 110 < (channel.not_before - timezone.now()).total_seconds() <= 120
+
+
+def test_posts_paused_on_a_lost_channel_fail_at_the_late_cutoff(
+    acme: Workspace, alice: User, channel: Channel, scripted: type[Scripted]
+) -> None:
+    delivery = scheduled(make_post(acme, alice, channel), alice)
+    Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.NEEDS_RECONNECT)
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    engine.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == S.SCHEDULED  # paused: it may still go out after a reconnect
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now() - timedelta(hours=7))
+    engine.sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == S.FAILED
+    assert "still needs reconnecting" in delivery.last_error
+    assert scripted.sent == []
+
+
+def test_a_backlog_goes_out_in_batches_once_each(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel], scripted: type[Scripted]
+) -> None:
+    channels = [make_channel(f"c{n}") for n in range(engine.HEAD + 8)]
+    deliveries = [
+        scheduled(make_post(acme, alice, channel, text=channel.display_name), alice)
+        for channel in channels
+    ]
+    Delivery.objects.update(due_at=timezone.now())
+    engine.SEND_TIME.seconds = 0.01  # fast sends: full batches
+    first = deliveries[0]
+    assert engine.publish_due(first.pk, first.version) == len(deliveries)  # drained it all
+    assert sorted(scripted.sent) == sorted(str(d.key) for d in deliveries)
+    assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.PUBLISHED}
+    assert not Channel.objects.filter(busy_until__isnull=False).exists()

@@ -98,7 +98,7 @@ def _apply(event: str, delivery: Delivery, alice: User, channel: Channel) -> Non
 def _calm_down(delivery: Delivery) -> None:
     """Time passes, the network works, every due task runs."""
     Channel.objects.filter(pk=delivery.channel_id).update(
-        status=Channel.Status.CONNECTED, busy_until=None
+        status=Channel.Status.CONNECTED, busy_until=None, not_before=None
     )
     for _round in range(10):
         engine.recover_abandoned(timezone.now() + timedelta(hours=1))
