@@ -214,6 +214,7 @@ class Chip:
     url: str
     at_iso: str = ""  # local time with its offset, for <time datetime> and ordering chips
     time_label: str = ""  # 14:30
+    repeats: bool = False  # one of a series of repeating posts
 
     @property
     def local_on(self) -> date:
@@ -264,10 +265,13 @@ def chip_of(post: Post, zone: ZoneInfo, url_of: Callable[[int], str]) -> Chip:
         ],
         movable=is_movable(d.status for d in deliveries),
         url=url_of(post.pk),
+        repeats=post.series_id is not None,
     )
 
 
-CHIP_FIELDS = ("pk", "workspace_id", "text", "status", "pillar", "campaign", "scheduled_at")
+CHIP_FIELDS = (
+    "pk", "workspace_id", "text", "status", "pillar", "campaign", "scheduled_at", "series_id",
+)  # fmt: skip
 
 
 def with_channels(posts: QuerySet[Post], *extra_fields: str) -> QuerySet[Post]:

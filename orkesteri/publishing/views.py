@@ -103,6 +103,10 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
                 return redirect("post_edit", workspace, post.pk)
     else:
         initial = initial_of(actions.post_input_of(post)) if post else {}
+        if post is not None and post.scheduled_at is not None:
+            # Its time as the wall clock of the workspace, which the field shows and reads.
+            local = post.scheduled_at.astimezone(ZoneInfo(ws.timezone))
+            initial["scheduled_at"] = local.replace(tzinfo=None)
         if post is None and "channel" in request.GET:
             initial["channels"] = request.GET.getlist("channel")
         form = ComposeForm(ws, initial=initial)
@@ -368,7 +372,14 @@ def approve_by_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "publishing/approve.html",
-        {"post": post, "deliveries": deliveries, "error": error, "workspace": post.workspace},
+        {
+            "post": post,
+            "deliveries": deliveries,
+            "error": error,
+            "workspace": post.workspace,
+            "repeats": series.describe(post),
+            "first_of_series": post.series_id == post.pk,
+        },
         status=422 if error else 200,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -264,3 +264,13 @@ def test_the_repeat_help_says_how_it_works(alice_client: Client, feed: Channel) 
     assert "Repeat this post" in page
     assert "Each time becomes a post of its own on the calendar" in page
     assert "cancel the remaining times and schedule a copy" in page
+
+
+def test_a_scheduled_post_opens_with_its_time_in_the_workspace_zone(
+    alice_client: Client, acme: Workspace, alice: User, feed: Channel
+) -> None:
+    post = actions.create_post(acme, alice, actions.PostInput(text="Hi", channel_ids=[feed.pk]))
+    helsinki = datetime(YEAR, 7, 1, 9, 30, tzinfo=ZoneInfo("Europe/Helsinki"))
+    actions.schedule_post(post, alice, helsinki)
+    page = alice_client.get(f"/w/acme/posts/{post.pk}/").content.decode()
+    assert f'value="{YEAR}-07-01T09:30"' in tag(page, "id_scheduled_at")  # not 06:30 UTC

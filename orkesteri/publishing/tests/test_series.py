@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
@@ -463,3 +464,16 @@ def test_a_post_approved_before_scheduling_repeats_approved(
     actions.schedule_post(post, bob, at(date(YEAR, 5, 4), 9))
     assert {p.status for p in series_of(post)} == {Post.Status.SCHEDULED}
     assert {p.approved_by for p in series_of(post)} == {"alice@example.com"}
+
+
+def test_the_client_approval_page_says_that_approving_covers_every_time(
+    approval: Workspace, alice: User, bob: User, channel: Channel, client: Client
+) -> None:
+    post = make_post(approval, bob, channel, repeat=Repeat(1, "weeks", count=3))
+    actions.schedule_post(post, bob, at(date(YEAR, 5, 4), 9))
+    raw = actions.create_approval_link(post, alice)
+    page = client.get(f"/approve/{raw}/").content.decode()
+    assert "Repeats every week, 3 times in all (1 of 3)" in page
+    assert "Approving it approves every time it repeats." in page
+    client.post(f"/approve/{raw}/", {"decision": "approve"})
+    assert {p.status for p in series_of(post)} == {Post.Status.SCHEDULED}
