@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
@@ -63,8 +63,8 @@ LEASE = timedelta(minutes=2)
 STALE_AFTER = timedelta(minutes=5)
 # huey's scheduler ticks once a second, so a task may run up to a second before its eta.
 EARLY = timedelta(seconds=1)
-# How many due deliveries one claim looks at (to find BATCH different channels).
-HEAD = 16
+# How many deliveries one claim looks at, in due order (to find BATCH free channels).
+HEAD = 32
 # A task sends what is due until nothing is, for up to DRAIN_BUDGET_S, in batches of up to
 # BATCH deliveries (one per channel) sent one after another: as many as fit in
 # BATCH_BUDGET_S at this process's send time, so a batch delays its last send by that much
@@ -170,27 +170,25 @@ def claim_due(
     were due). As many as fit in BATCH_BUDGET_S at this process's send time, up to BATCH.
 
     `first` (id, channel id, network) is a delivery the caller found due on a free channel:
-    it is taken first. One transaction of three queries claims the whole batch: the head of
-    the due queue, the channels' leases (a conditional UPDATE … RETURNING: a channel another
-    worker holds is not taken) and the deliveries (conditional on still being waiting and
-    due); a fourth reads what sending needs.
+    it is taken first. One transaction of four queries claims the whole batch: the head of
+    the due queue, its channels' state, the channels' leases (a conditional UPDATE …
+    RETURNING: a channel another worker holds is not taken) and the deliveries (conditional
+    on still being waiting and due); a fifth reads what sending needs.
     """
     ready = now + EARLY  # for `first`, whose task huey may run up to a second early
-    waiting = (
-        Delivery.objects.filter(status__in=WAITING, due_at__lte=now)
-        .filter(Q(channel__busy_until__isnull=True) | Q(channel__busy_until__lt=now))
-        .filter(Q(channel__not_before__isnull=True) | Q(channel__not_before__lte=ready))
-        .exclude(channel__status=Channel.Status.NEEDS_RECONNECT)
-    )
     with transaction.atomic():
-        # Rows another worker's claim has locked are skipped, not waited for (PostgreSQL's
-        # SKIP LOCKED; SQLite lets one writer in at a time anyway), so workers claiming at
-        # the same moment take different channels instead of racing for the same ones.
-        head = list(
-            waiting.select_for_update(skip_locked=True)
+        # The head of the queue in due order, read along the partial index and locked; rows
+        # another worker's claim holds are skipped, not waited for (PostgreSQL's SKIP LOCKED;
+        # SQLite lets one writer in at a time anyway), so claimers take different channels.
+        # No join to the channels here: with one, PostgreSQL may (its statistics permitting)
+        # read and sort every due row per claim, 77 ms with 6,000 of them.
+        due = list(
+            Delivery.objects.filter(status__in=WAITING, due_at__lte=now)
+            .select_for_update(skip_locked=True)
             .order_by("due_at")
-            .values_list("pk", "channel_id", "channel__network")[:HEAD]
+            .values_list("pk", "channel_id")[:HEAD]
         )
+        head = _on_free_channels(due, now, ready)
         if first is not None:
             head = [first, *(row for row in head if row[0] != first[0])]
         wanted = SEND_TIME.batch()
@@ -222,6 +220,23 @@ def claim_due(
     for delivery in rows:
         delivery.variant.post = delivery.post  # one Post object: effective_text() reads it
     return rows, True
+
+
+def _on_free_channels(
+    rows: list[tuple[int, int]], now: datetime, ready: datetime
+) -> list[tuple[int, int, str]]:
+    """(delivery, channel, network) of the rows whose channel is connected, not held by
+    another send and not waiting for the network's rate."""
+    free = {
+        pk: network
+        for pk, network, busy_until, not_before, status in Channel.objects.filter(
+            pk__in={channel_id for _pk, channel_id in rows}
+        ).values_list("pk", "network", "busy_until", "not_before", "status")
+        if (busy_until is None or busy_until < now)
+        and (not_before is None or not_before <= ready)
+        and status != Channel.Status.NEEDS_RECONNECT
+    }
+    return [(pk, channel_id, free[channel_id]) for pk, channel_id in rows if channel_id in free]
 
 
 def _lease(channel_ids: list[int], now: datetime) -> list[int]:
