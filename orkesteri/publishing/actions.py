@@ -192,6 +192,7 @@ def update_post(
 
 def post_input_of(post: Post) -> PostInput:
     variants = list(post.variants.all())
+    media = list(post.media.all())
     return PostInput(
         text=post.text,
         channel_ids=[v.channel_id for v in variants],
@@ -204,9 +205,9 @@ def post_input_of(post: Post) -> PostInput:
         notes=post.notes,
         thread=variants[0].thread if variants else (),
         options={v.channel_id: v.options for v in variants if v.options},
-        media=[m.asset_id for m in post.media.all()],
-        watermark=any(m.watermark for m in post.media.all()),
-        enhance=any(m.enhance for m in post.media.all()),
+        media=[m.asset_id for m in media],
+        watermark=any(m.watermark for m in media),
+        enhance=any(m.enhance for m in media),
         repeat=series.rule_of(post),
     )
 
@@ -328,11 +329,21 @@ def delete_post(post: Post, actor: User | None) -> None:
 
 def refresh_post_status(post: Post) -> None:
     """The post's status, from its deliveries (the calendar filters on it)."""
-    statuses = list(Delivery.objects.filter(post=post).values_list("status", flat=True))
-    new = derive_post_status(statuses)
-    if new != post.status:
-        Post.objects.filter(pk=post.pk).update(status=new)
-        post.status = new
+    post.status = refresh_post_statuses([post.pk])[post.pk]
+
+
+def refresh_post_statuses(post_ids: Iterable[int]) -> dict[int, str]:
+    """The posts' statuses from their deliveries: one read, and one write per distinct new
+    status for the posts whose status changes. Returns each post's status."""
+    found: dict[int, list[str]] = {pk: [] for pk in post_ids}
+    rows = Delivery.objects.filter(post_id__in=found).values_list("post_id", "status")
+    for post_id, status in rows:
+        found[post_id].append(status)
+    derived = {pk: derive_post_status(statuses) for pk, statuses in found.items()}
+    for new in set(derived.values()):
+        ids = [pk for pk, status in derived.items() if status == new]
+        Post.objects.filter(pk__in=ids).exclude(status=new).update(status=new)
+    return derived
 
 
 def derive_post_status(statuses: Sequence[str]) -> str:

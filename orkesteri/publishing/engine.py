@@ -15,7 +15,6 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,10 +45,10 @@ from orkesteri.networks.base import (
 from orkesteri.networks.registry import ADAPTERS
 from orkesteri.publishing.actions import (
     WAITING,
-    derive_post_status,
     enqueue,
     needs_approval,
     refresh_post_status,
+    refresh_post_statuses,
 )
 from orkesteri.publishing.models import Delivery, Post, PostMedia
 
@@ -508,24 +507,6 @@ def _finish(
     if status == S.RETRYING and delivery.channel.status != Channel.Status.NEEDS_RECONNECT:
         delivery.refresh_from_db(fields=["version", "due_at"])
         enqueue(delivery)
-
-
-def refresh_post_statuses(post_ids: Iterable[int]) -> None:
-    """`refresh_post_status` for many posts: one read, one write per distinct new status."""
-    ids = set(post_ids)
-    statuses: dict[int, list[str]] = {pk: [] for pk in ids}
-    for post_id, status in Delivery.objects.filter(post_id__in=ids).values_list(
-        "post_id", "status"
-    ):
-        statuses[post_id].append(status)
-    current = dict(Post.objects.filter(pk__in=ids).values_list("pk", "status"))
-    changes: dict[str, list[int]] = {}
-    for post_id, found in statuses.items():
-        new = derive_post_status(found)
-        if post_id in current and current[post_id] != new:
-            changes.setdefault(new, []).append(post_id)
-    for new, changed in changes.items():
-        Post.objects.filter(pk__in=changed).update(status=new)
 
 
 def notify_failure(delivery: Delivery) -> None:
