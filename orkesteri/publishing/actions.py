@@ -333,16 +333,23 @@ def refresh_post_status(post: Post) -> None:
 
 
 def refresh_post_statuses(post_ids: Iterable[int]) -> dict[int, str]:
-    """The posts' statuses from their deliveries: one read, and one write per distinct new
-    status for the posts whose status changes. Returns each post's status."""
+    """The posts' statuses from their deliveries: one read, then one write per distinct new
+    status, only for posts whose status changes. Returns each post's status."""
     found: dict[int, list[str]] = {pk: [] for pk in post_ids}
-    rows = Delivery.objects.filter(post_id__in=found).values_list("post_id", "status")
-    for post_id, status in rows:
+    current: dict[int, str] = {}
+    rows = Delivery.objects.filter(post_id__in=found).values_list(
+        "post_id", "status", "post__status"
+    )
+    for post_id, status, post_status in rows:
         found[post_id].append(status)
+        current[post_id] = post_status
     derived = {pk: derive_post_status(statuses) for pk, statuses in found.items()}
-    for new in set(derived.values()):
-        ids = [pk for pk, status in derived.items() if status == new]
-        Post.objects.filter(pk__in=ids).exclude(status=new).update(status=new)
+    changed: dict[str, list[int]] = {}
+    for pk, new in derived.items():
+        if current.get(pk) != new:
+            changed.setdefault(new, []).append(pk)
+    for new, ids in changed.items():
+        Post.objects.filter(pk__in=ids).update(status=new)
     return derived
 
 

@@ -47,7 +47,6 @@ from orkesteri.publishing.actions import (
     WAITING,
     enqueue,
     needs_approval,
-    refresh_post_status,
     refresh_post_statuses,
 )
 from orkesteri.publishing.models import Delivery, Post, PostMedia
@@ -503,9 +502,13 @@ def _finish(
     fields: dict[str, Any] = {"status": status, "version": F("version") + 1, "last_error": error}
     if due_at is not None:
         fields["due_at"] = due_at
-    Delivery.objects.filter(pk=delivery.pk).update(**fields)
+    # Only while still ours: a send slower than STALE_AFTER may have been settled already.
+    if not Delivery.objects.filter(pk=delivery.pk, status=S.PUBLISHING).update(**fields):
+        return
+    delivery.version += 1
+    if due_at is not None:
+        delivery.due_at = due_at
     if status == S.RETRYING and delivery.channel.status != Channel.Status.NEEDS_RECONNECT:
-        delivery.refresh_from_db(fields=["version", "due_at"])
         enqueue(delivery)
 
 
@@ -548,41 +551,49 @@ def fail_paused(now: datetime) -> None:
         status__in=WAITING,
         due_at__lt=cutoff,
         channel__status=Channel.Status.NEEDS_RECONNECT,
-    ).select_related("channel", "post")
+    ).select_related("channel")
+    failed = []
     for delivery in paused:
-        changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
-            status=S.FAILED,
-            version=F("version") + 1,
-            last_error=_(
-                "The channel %(name)s still needs reconnecting %(hours)s hours after the"
-                " post's time, so it was not published."
-            )
-            % {"name": delivery.channel.display_name, "hours": settings.LATE_CUTOFF_HOURS},
-        )
-        if changed:
-            notify_failure(delivery)
-            refresh_post_status(delivery.post)
+        error = _(
+            "The channel %(name)s still needs reconnecting %(hours)s hours after the post's"
+            " time, so it was not published."
+        ) % {"name": delivery.channel.display_name, "hours": settings.LATE_CUTOFF_HOURS}
+        if _settle(delivery, status=S.FAILED, last_error=error):
+            failed.append(delivery)
+    for delivery in failed:
+        notify_failure(delivery)
+    refresh_post_statuses(d.post_id for d in failed)
 
 
 def recover_abandoned(now: datetime) -> None:
+    """Sends still `publishing` long after their claim were abandoned by a crashed worker:
+    send again where the network dedupes by our key, else `unknown` and tell people."""
     stale = Delivery.objects.filter(status=S.PUBLISHING, claimed_at__lt=now - STALE_AFTER)
-    for delivery in stale.select_related("channel", "post"):
+    settled = []
+    for delivery in stale.select_related("channel"):
         if delivery.channel.adapter_class.idempotent:
-            # The network dedupes by our key: sending again cannot make a second post.
-            changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
-                status=S.RETRYING, version=F("version") + 1
-            )
+            changed = _settle(delivery, status=S.RETRYING)
         else:
-            changed = Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
+            changed = _settle(
+                delivery,
                 status=S.UNKNOWN,
-                version=F("version") + 1,
                 last_error=_(
                     "The send was interrupted, so it may or may not have been published: check"
                     " the channel before re-posting."
                 ),
             )
-        if changed:
-            Channel.objects.filter(pk=delivery.channel_id).update(busy_until=None)
-            refresh_post_status(delivery.post)
-            if not delivery.channel.adapter_class.idempotent:
+            if changed:
                 notify_failure(delivery)
+        if changed:
+            settled.append(delivery)
+    Channel.objects.filter(pk__in={d.channel_id for d in settled}).update(busy_until=None)
+    refresh_post_statuses(d.post_id for d in settled)
+
+
+def _settle(delivery: Delivery, **fields: Any) -> bool:
+    """The sweeper's write: only if nobody changed the delivery since it was read."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, version=delivery.version).update(
+            version=F("version") + 1, **fields
+        )
+    )
