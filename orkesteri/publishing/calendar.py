@@ -400,3 +400,9 @@ def moved_instant(current_at: datetime, on: date, hour: int | None, zone: ZoneIn
     if hour is not None:
         at = at.replace(hour=hour)
     return local_instant(on, at, zone)
+
+
+def distinct_values(workspace: Workspace, name: str) -> list[str]:
+    """The pillars (or campaigns) the workspace's posts use, for filters and suggestions."""
+    posts = Post.objects.filter(workspace=workspace).exclude(**{name: ""}).order_by()
+    return sorted(posts.values_list(name, flat=True).distinct(), key=str.casefold)

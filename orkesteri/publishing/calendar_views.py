@@ -45,8 +45,8 @@ def calendar(request: HttpRequest, workspace: str) -> HttpResponse:
         "filters": filters,
         "channels": channels,
         "statuses": Post.Status.choices,
-        "pillars": [(p, cal.pillar_colour(p)) for p in distinct_values(ws, "pillar")],
-        "campaigns": distinct_values(ws, "campaign"),
+        "pillars": [(p, cal.pillar_colour(p)) for p in cal.distinct_values(ws, "pillar")],
+        "campaigns": cal.distinct_values(ws, "campaign"),
         "can_move": membership.can(Perm.PUBLISH),
         "links": nav_links(view, period, today_on, filters),
         "compose_url": compose_url(ws.slug),
@@ -72,11 +72,6 @@ def calendar(request: HttpRequest, workspace: str) -> HttpResponse:
     if membership.can(Perm.EDIT_SETTINGS):
         context["feed_url"] = request.build_absolute_uri(feed_path(calendar_token_of(ws)))
     return render(request, "publishing/calendar.html", context)
-
-
-def distinct_values(workspace: Workspace, name: str) -> list[str]:
-    posts = Post.objects.filter(workspace=workspace).exclude(**{name: ""}).order_by()
-    return sorted(posts.values_list(name, flat=True).distinct(), key=str.casefold)
 
 
 def nav_links(

@@ -111,7 +111,7 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
             initial["channels"] = request.GET.getlist("channel")
         form = ComposeForm(ws, initial=initial)
     locked = post is not None and post.deliveries.exclude(status__in=actions.OPEN).exists()
-    checks = _checks(form, post)
+    checks = _checks(form)
     return render(
         request,
         "publishing/compose.html",
@@ -124,8 +124,6 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
             "may_approve": membership.can(Perm.APPROVE),
             "checks": checks,
             "tabs": _tabs(form, post, checks),
-            "pillars": _used(ws, "pillar"),
-            "campaigns": _used(ws, "campaign"),
             "repeats": series.describe(post) if post else "",
             "cancellable_later": series.cancellable_from(post) if post else 0,
         },
@@ -149,11 +147,6 @@ def _tabs(form: ComposeForm, post: Post | None, checks: list[dict[str, Any]]) ->
         "problems": {str(c["channel"].pk) for c in checks if c["problems"] or c["over"]},
         "selected": "all" if form["text"].errors else selected,
     }
-
-
-def _used(workspace: Any, name: str) -> list[str]:
-    values = Post.objects.filter(workspace=workspace).exclude(**{name: ""})
-    return sorted(set(values.values_list(name, flat=True)[:200]))
 
 
 @login_required
@@ -214,23 +207,31 @@ def post_edit(request: HttpRequest, workspace: str, post_id: int) -> HttpRespons
 # --- live checks (htmx) --------------------------------------------------------------
 
 
-def _checks(form: ComposeForm, post: Post | None) -> list[dict[str, Any]]:
+def _values(form: ComposeForm, name: str) -> list[str]:
+    """What the form holds for `name`: as submitted, or (on first load) its initial value."""
+    if form.is_bound:
+        return form.data.getlist(name) if isinstance(form.data, QueryDict) else []
+    value = form.initial.get(name)
+    if value is None or value == "":
+        return []
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def _value(form: ComposeForm, name: str) -> str:
+    return next(iter(_values(form, name)), "")
+
+
+def _checks(form: ComposeForm) -> list[dict[str, Any]]:
     """Per chosen channel: its text's length against the limit, problems, and a preview."""
-    data = form.data if form.is_bound and isinstance(form.data, QueryDict) else QueryDict()
-    chosen = {int(v) for v in data.getlist("channels") if str(v).isdigit()}
-    if not form.is_bound and post is not None:
-        chosen = set(post.variants.values_list("channel_id", flat=True))
-    base = str(data.get("text", "")) if form.is_bound else (post.text if post else "")
-    media_count = len(data.getlist("images"))
-    link = str(data.get("link", "")) if form.is_bound else (post.link if post else "")
+    chosen = {int(v) for v in _values(form, "channels") if v.isdigit()}
+    base = _value(form, "text")
+    media_count = len(_values(form, "images"))
+    link = _value(form, "link")
     results = []
     for channel in form.channel_list:
         if channel.pk not in chosen:
             continue
-        if form.is_bound:
-            own = str(data.get(f"override_{channel.pk}", ""))
-        else:
-            own = str(form.initial.get(f"override_{channel.pk}", ""))
+        own = _value(form, f"override_{channel.pk}")
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
         images = tuple(_placeholder_image() for _n in range(media_count))
@@ -262,7 +263,7 @@ def compose_check(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.COMPOSE)
     form = ComposeForm(membership.workspace, data=request.POST)
     form.is_valid()
-    return render(request, "publishing/_checks.html", {"checks": _checks(form, None)})
+    return render(request, "publishing/_checks.html", {"checks": _checks(form)})
 
 
 # --- a post's actions ----------------------------------------------------------------
