@@ -67,6 +67,13 @@ def test_publish_now_reaches_the_feed(
     assert FeedEntry.objects.get().content == "Autumn blend is back"
 
 
+def test_publish_now_says_it_is_publishing_while_the_worker_sends(
+    alice_client: Client, feed: Channel
+) -> None:
+    r = alice_client.post("/w/acme/compose/", form(feed, action="now"), follow=True)
+    assert "Publishing now." in r.content.decode()  # not "Scheduled.": nothing was chosen
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [

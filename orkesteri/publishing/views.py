@@ -79,6 +79,9 @@ def _save(request: HttpRequest, form: ComposeForm, post: Post | None) -> Post:
 
 def _done_message(post: Post) -> str:
     post.refresh_from_db()
+    due_now = post.scheduled_at is not None and post.scheduled_at <= timezone.now()
+    if post.status == Post.Status.SCHEDULED and due_now:
+        return _("Publishing now.")  # "Publish now": the worker picks it up in a moment
     return {
         Post.Status.DRAFT: _("Draft saved."),
         Post.Status.AWAITING_APPROVAL: _("Sent for approval."),
