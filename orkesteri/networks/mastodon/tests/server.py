@@ -124,6 +124,7 @@ class MastodonState:
 class MastodonHandler(BaseHTTPRequestHandler):
     state: MastodonState  # set per server by serve()
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each answer's body waits 40 ms for a delayed ACK
 
     # plumbing
 
