@@ -17,10 +17,6 @@ def main() -> int:
     from orkesteri.networks.vk import conf
 
     conf.API_BASE_URL = sys.argv[1]
-    import os
-
-    if os.environ.get("SWITCH"):
-        sys.setswitchinterval(float(os.environ["SWITCH"]))
     settings.activate()
     from orkesteri.cli import main as orkesteri
 

@@ -215,6 +215,8 @@ INVITE_TTL_DAYS = env_int("ORKESTERI_INVITE_TTL_DAYS", 7, high=365)
 LATE_CUTOFF_HOURS = env_int("ORKESTERI_LATE_CUTOFF_HOURS", 6, high=24 * 14)
 # Attempts for transient errors before a delivery fails; waits grow 30 s, 1 min, 2 min…
 PUBLISH_MAX_ATTEMPTS = env_int("ORKESTERI_PUBLISH_MAX_ATTEMPTS", 6, high=20)
+# Requests to networks one worker process has in flight at once (its sender threads).
+PUBLISH_CONCURRENCY = env_int("ORKESTERI_PUBLISH_CONCURRENCY", 24, low=1, high=256)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("ORKESTERI_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
-from orkesteri.lib import crypto
+from orkesteri.lib import crypto, sql
 from orkesteri.networks.base import (
     Adapter,
     AdapterError,
@@ -214,38 +213,42 @@ def note_sends(
     (Limits.rate). `not_before` is a wait the network asked for (Retry-After)."""
     ok = [(channel, adapter) for channel, adapter, _wait in sends if adapter is not None]
     for channel, adapter in ok:
-        if channel.status != Channel.Status.CONNECTED or (
-            crypto.decrypt_json(channel.credentials) != adapter.credentials
-        ):
+        if channel.status != Channel.Status.CONNECTED or adapter.credentials_changed:
             note_success(channel, adapter)  # rare: a status change or refreshed credentials
-    tokens: list[When] = []
-    token_times: list[When] = []
-    waits: list[When] = []
+    tokens: dict[int, float] = {}
+    token_times: dict[int, datetime] = {}
+    waits: dict[int, datetime] = {}
     for channel, _taken in ok:
         rate = channel.adapter_class.default_limits.rate
         if rate is None:
             continue
         elapsed = (now - channel.send_tokens_at).total_seconds() if channel.send_tokens_at else 0
         left, wait_s = rate.spend(channel.send_tokens, elapsed)
-        tokens.append(When(pk=channel.pk, then=Value(left)))
-        token_times.append(When(pk=channel.pk, then=Value(now)))
+        tokens[channel.pk] = left
+        token_times[channel.pk] = now
         if wait_s > 0:
-            waits.append(When(pk=channel.pk, then=Value(now + timedelta(seconds=wait_s))))
+            waits[channel.pk] = now + timedelta(seconds=wait_s)
     for channel, _adapter, wait in sends:
         if wait is not None:
-            waits.append(When(pk=channel.pk, then=Value(wait)))
-    updates: dict[str, Any] = {"busy_until": None}
-    if tokens:
-        updates["send_tokens"] = Case(*tokens, default=F("send_tokens"))
-        updates["send_tokens_at"] = Case(*token_times, default=F("send_tokens_at"))
-    if waits:
-        updates["not_before"] = Case(*waits, default=F("not_before"))
-    if ok:
-        used = [channel.pk for channel, _adapter in ok]
-        updates["last_used_at"] = Case(
-            When(pk__in=used, then=Value(now)), default=F("last_used_at")
-        )
-    Channel.objects.filter(pk__in=[channel.pk for channel, _a, _w in sends]).update(**updates)
+            waits[channel.pk] = wait
+    # One statement for the batch, written out: the ORM's Case/When took 5 ms of CPU to
+    # compile for 16 channels (see orkesteri/lib/sql.py).
+    columns: list[tuple[str, str, list[Any]]] = [("busy_until", "NULL", [])]
+    for column, values in (
+        ("send_tokens", tokens),
+        ("send_tokens_at", token_times),
+        ("not_before", waits),
+        ("last_used_at", dict.fromkeys((channel.pk for channel, _a in ok), now)),
+    ):
+        if values:
+            columns.append((column, *sql.case(column, values)))
+    ids = [channel.pk for channel, _a, _w in sends]
+    sql.execute(
+        f"UPDATE {Channel._meta.db_table} SET"
+        f" {', '.join(f'{column} = {value}' for column, value, _p in columns)}"
+        f" WHERE id IN ({sql.placeholders(len(ids))})",
+        [*(p for _c, _v, params in columns for p in params), *ids],
+    )
 
 
 def note_failure(channel: Channel, error: AdapterError) -> None:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from orkesteri.lib.text import Measurement, TextRules, measure
 
@@ -225,10 +225,20 @@ class Adapter:
     # True when publish() with the same key twice cannot create two posts (Bluesky record key,
     # Mastodon Idempotency-Key, VK guid): only then may an unknown outcome be retried.
     idempotent: ClassVar[bool] = False
+    # True when publish() only talks to the network, so the engine may run it on a sender
+    # thread alongside others; False when it writes this server's database (the feed).
+    remote: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], config: Mapping[str, Any]) -> None:
         self.credentials = dict(credentials)
         self.config = dict(config)
+        self._credentials_given = dict(credentials)
+
+    @property
+    def credentials_changed(self) -> bool:
+        """Whether the adapter replaced its credentials (a refreshed session) since it was
+        made: then they must be stored again."""
+        return self.credentials != self._credentials_given
 
     @property
     def limits(self) -> Limits:
@@ -315,21 +325,21 @@ def generic_problems(adapter: Adapter, draft: Draft) -> list[str]:
         for number, image in enumerate(draft.images, start=1):
             problems += _image_problems(limits, features, number, image)
     needs = (
-        (draft.reply_to is not None, Feature.THREAD, _("replies")),
-        (bool(draft.link), Feature.LINK_CARD, _("link cards")),
+        (draft.reply_to is not None, Feature.THREAD, gettext_noop("replies")),
+        (bool(draft.link), Feature.LINK_CARD, gettext_noop("link cards")),
         (
             bool(draft.options.get("content_warning")),
             Feature.CONTENT_WARNING,
-            _("content warnings"),
+            gettext_noop("content warnings"),
         ),
-        (bool(draft.options.get("visibility")), Feature.VISIBILITY, _("visibility")),
-        (bool(draft.options.get("silent")), Feature.SILENT, _("silent posts")),
+        (bool(draft.options.get("visibility")), Feature.VISIBILITY, gettext_noop("visibility")),
+        (bool(draft.options.get("silent")), Feature.SILENT, gettext_noop("silent posts")),
     )
     for wanted, feature, name in needs:
-        if wanted and feature not in features:
+        if wanted and feature not in features:  # translated only when it is said
             problems.append(
                 _("%(network)s does not support %(feature)s.")
-                % {"network": adapter.label, "feature": name}
+                % {"network": adapter.label, "feature": _(name)}
             )
     return problems
 

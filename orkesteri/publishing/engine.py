@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from PIL import Image as PILImage
 
 from orkesteri.channels import actions as channel_actions
 from orkesteri.channels.models import Channel
+from orkesteri.lib import sql
 from orkesteri.media import actions as media_actions
 from orkesteri.media.images import Edits
 from orkesteri.networks.base import (
@@ -61,33 +63,29 @@ LEASE = timedelta(minutes=2)
 STALE_AFTER = timedelta(minutes=5)
 # huey's scheduler ticks once a second, so a task may run up to a second before its eta.
 EARLY = timedelta(seconds=1)
-# How many deliveries one claim looks at, in due order (to find BATCH free channels).
-HEAD = 32
+# How many deliveries one claim looks at, in due order (to find a batch of free channels).
+HEAD = 48
 # A task sends what is due until nothing is, for up to DRAIN_BUDGET_S, in batches of up to
-# BATCH deliveries (one per channel) sent one after another: as many as fit in
-# BATCH_BUDGET_S at this process's send time, so a batch delays its last send by that much
-# at most (with networks that answer in 0.25 s or more, a batch is one or two).
-BATCH = 8
-BATCH_BUDGET_S = 0.5
+# BATCH deliveries (one per channel). A batch's requests go out at once on the process's
+# sender threads (settings.PUBLISH_CONCURRENCY of them), so a batch takes as long as its
+# slowest send, not the sum of them.
+BATCH = 24
 DRAIN_BUDGET_S = 20.0
 
 
-class _SendTime:
-    """A moving average of how long one send takes in this process (batch sizing only)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.25
-        self._lock = threading.Lock()
-
-    def add(self, seconds: float) -> None:
-        with self._lock:
-            self.seconds = 0.8 * self.seconds + 0.2 * seconds
-
-    def batch(self) -> int:
-        return max(1, min(BATCH, int(BATCH_BUDGET_S / max(self.seconds, 1e-3))))
+_senders: ThreadPoolExecutor | None = None
+_senders_lock = threading.Lock()
 
 
-SEND_TIME = _SendTime()
+def senders() -> ThreadPoolExecutor:
+    """This process's sender threads: they only wait on networks, never touch the database."""
+    global _senders
+    with _senders_lock:
+        if _senders is None:
+            _senders = ThreadPoolExecutor(
+                max_workers=settings.PUBLISH_CONCURRENCY, thread_name_prefix="orkesteri-send"
+            )
+        return _senders
 
 
 @dataclass
@@ -141,16 +139,7 @@ def publish_due(delivery_id: int, version: int) -> int:
                 break
             continue
         misses = 0
-        outcomes = []
-        for delivery in batch:
-            try:
-                outcomes.append(send_delivery(delivery))
-            except Exception:
-                # Left `publishing`: whether it went out is not known, so the sweeper
-                # settles it after STALE_AFTER (sends again only where the network dedupes).
-                logger.exception("delivery %s: the send failed unexpectedly", delivery.pk)
-                outcomes.append(Outcome(delivery))
-        settle(outcomes)
+        settle(send_batch(batch))
         sent.update(d.pk for d in batch)
         if time.monotonic() - started > DRAIN_BUDGET_S:
             break
@@ -165,7 +154,7 @@ def claim_due(
     now: datetime, first: tuple[int, int, str] | None = None
 ) -> tuple[list[Delivery], bool]:
     """Take due deliveries, at most one per free channel, for sending; (them, whether any
-    were due). As many as fit in BATCH_BUDGET_S at this process's send time, up to BATCH.
+    were due). Up to BATCH of them.
 
     `first` (id, channel id, network) is a delivery the caller found due on a free channel:
     it is taken first. One transaction of four queries claims the whole batch: the head of
@@ -189,14 +178,14 @@ def claim_due(
         head = _on_free_channels(due, now, ready)
         if first is not None:
             head = [first, *(row for row in head if row[0] != first[0])]
-        wanted = SEND_TIME.batch()
+        wanted = BATCH
         picked: dict[int, int] = {}  # channel → delivery, the earliest due of each channel
         for pk, channel_id, network in head:
             if channel_id in picked:
                 continue
             if picked and not ADAPTERS[network].idempotent:
                 # Only a batch's first send may be to a network that cannot dedupe: if the
-                # worker dies, the sends after the one in flight are retried, not `unknown`.
+                # worker dies mid-batch, that one is `unknown` and the others are retried.
                 continue
             picked[channel_id] = pk
             if len(picked) == wanted:
@@ -261,41 +250,95 @@ def _claim(ids: list[int], now: datetime, ready: datetime) -> set[int]:
     return set(claimed)
 
 
-def _updated(sql: str, before: list[Any], ids: list[int], after: list[Any]) -> list[int]:
+def _updated(statement: str, before: list[Any], ids: list[int], after: list[Any]) -> list[int]:
     """Run a conditional `UPDATE … WHERE id IN ({ids}) … RETURNING id` (SQLite 3.35+ and
     PostgreSQL; the ORM's update() cannot say which rows it changed): the ids it changed."""
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(v) if isinstance(v, datetime) else v for v in [*before, *ids, *after]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql.replace("{ids}", ", ".join(["%s"] * len(ids))), params)
-        return [row[0] for row in cursor.fetchall()]
+    statement = statement.replace("{ids}", sql.placeholders(len(ids)))
+    return [row[0] for row in sql.execute(statement, [*before, *ids, *after])]
 
 
-def send_delivery(delivery: Delivery) -> Outcome:
-    """Publish a claimed delivery and write down what happened. Never raises AdapterError;
-    the channel's lease and the post's status are written back by `settle`."""
-    outcome = Outcome(delivery)
-    started = time.monotonic()
-    try:
-        reason = _reason_not_to_send(delivery)
-        draft = None if reason else first_draft(delivery)
-        if draft is not None:
-            adapter_class = delivery.channel.adapter_class
-            reason = " ".join(adapter_class({}, delivery.channel.config).problems(draft))
-        if reason or draft is None:
-            _finish(delivery, S.FAILED, error=reason)
-            notify_failure(delivery)
-            return outcome
-        adapter = channel_actions.open_adapter(delivery.channel)
-        _publish(adapter, delivery, draft)
-        outcome.adapter = adapter
-    except AdapterError as error:
-        _record_failure(delivery, error)
-        if isinstance(error, RateLimited) and error.retry_after:
-            outcome.not_before = timezone.now() + timedelta(seconds=error.retry_after)
-    finally:
-        SEND_TIME.add(time.monotonic() - started)
-    return outcome
+def send_batch(batch: list[Delivery]) -> list[Outcome]:
+    """Publish claimed deliveries and write down what happened; never raises. The checks
+    and every write happen on this thread, each receipt the moment its answer arrives; the
+    requests of single posts to remote networks go out at once on the sender threads (a
+    thread or a first comment is sent here, part after part). The channels' leases and the
+    posts' statuses are written back by `settle`."""
+    outcomes = [Outcome(delivery) for delivery in batch]
+    in_flight: dict[Future[Receipt], tuple[Outcome, Adapter]] = {}
+    for outcome in outcomes:
+        delivery = outcome.delivery
+        try:
+            ready = _ready(delivery)
+            if ready is None:
+                continue
+            adapter, draft = ready
+            if len(batch) > 1 and adapter.remote and _single(delivery):
+                future = senders().submit(adapter.publish, draft, str(delivery.key))
+                in_flight[future] = (outcome, adapter)
+                continue
+            _publish(adapter, delivery, draft)
+            outcome.adapter = adapter
+        except AdapterError as error:
+            _failed(outcome, error)
+        except Exception:
+            _unexpected(delivery)
+    waiting = set(in_flight)
+    while waiting:
+        # The receipts of the sends that have answered, stored at once in one write; the
+        # others are still in flight, so nothing known waits on them.
+        done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+        answered: list[tuple[Outcome, Adapter]] = []
+        for future in done:
+            outcome, adapter = in_flight[future]
+            try:
+                _record_part(outcome.delivery, future.result())
+                answered.append((outcome, adapter))
+            except AdapterError as error:
+                _failed(outcome, error)
+            except Exception:
+                _unexpected(outcome.delivery)
+        try:
+            record_receipts([outcome.delivery for outcome, _adapter in answered])
+        except Exception:
+            for outcome, _adapter in answered:
+                _unexpected(outcome.delivery)
+            continue
+        for outcome, adapter in answered:
+            outcome.adapter = adapter
+    return outcomes
+
+
+def _ready(delivery: Delivery) -> tuple[Adapter, Draft] | None:
+    """The delivery's adapter and first draft after the send-time checks; None when a
+    check failed (the delivery is then failed, with the reason, and people told)."""
+    reason = _reason_not_to_send(delivery)
+    draft = None if reason else first_draft(delivery)
+    if draft is not None:
+        adapter_class = delivery.channel.adapter_class
+        reason = " ".join(adapter_class({}, delivery.channel.config).problems(draft))
+    if reason or draft is None:
+        _finish(delivery, S.FAILED, error=reason)
+        notify_failure(delivery)
+        return None
+    return channel_actions.open_adapter(delivery.channel), draft
+
+
+def _single(delivery: Delivery) -> bool:
+    """A post of one part with nothing sent yet (no thread, no first comment, no retry of
+    one half sent)."""
+    return not delivery.receipt.get("parts") and len(parts_of(delivery)) == 1
+
+
+def _failed(outcome: Outcome, error: AdapterError) -> None:
+    _record_failure(outcome.delivery, error)
+    if isinstance(error, RateLimited) and error.retry_after:
+        outcome.not_before = timezone.now() + timedelta(seconds=error.retry_after)
+
+
+def _unexpected(delivery: Delivery) -> None:
+    # Left `publishing`: whether it went out is not known, so the sweeper settles it after
+    # STALE_AFTER (sends again only where the network dedupes).
+    logger.exception("delivery %s: the send failed unexpectedly", delivery.pk)
 
 
 def settle(outcomes: list[Outcome]) -> None:
@@ -417,45 +460,69 @@ def images_of(post: Post, channel: Channel) -> tuple[Image, ...]:
     return tuple(found)
 
 
-def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> Receipt:
+def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> None:
     """The post, then its thread parts, each with its own key; resumes after a retry. Each
     part's receipt is stored the moment it is known (STYLE.md rule 7): the last one together
     with the `published` status, in one write."""
-    parts = list(delivery.receipt.get("parts", []))
+    done = len(delivery.receipt.get("parts", []))
     count = len(parts_of(delivery))
-    receipt: Receipt | None = None
-    for number in range(count):
-        if number < len(parts):
-            receipt = Receipt(**parts[number])
-            continue
+    receipt = Receipt(**delivery.receipt["parts"][-1]) if done else None
+    for number in range(done, count):
         key = f"{delivery.key}" if number == 0 else f"{delivery.key}-{number}"
         draft = first if number == 0 else draft_of(delivery, number, receipt)
         receipt = adapter.publish(draft, key)
-        parts.append(
-            {"remote_id": receipt.remote_id, "url": receipt.url, "data": dict(receipt.data)}
-        )
-        delivery.receipt = {"parts": parts}
+        _record_part(delivery, receipt)
         if number < count - 1:
+            first_part = delivery.receipt["parts"][0]
             Delivery.objects.filter(pk=delivery.pk).update(
                 receipt=delivery.receipt,
-                remote_id=parts[0]["remote_id"][:255],
-                remote_url=parts[0]["url"][:2000],
+                remote_id=first_part["remote_id"][:255],
+                remote_url=first_part["url"][:2000],
             )
-    published = Receipt(**parts[0])
-    record_receipt(delivery, published)
-    return published
+    record_receipt(delivery)
 
 
-def record_receipt(delivery: Delivery, receipt: Receipt) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=S.PUBLISHING).update(
-        status=S.PUBLISHED,
-        version=F("version") + 1,
-        receipt=delivery.receipt,
-        remote_id=receipt.remote_id[:255],
-        remote_url=receipt.url[:2000],
-        published_at=timezone.now(),
-        last_error="",
-        updated_at=timezone.now(),
+def _record_part(delivery: Delivery, receipt: Receipt) -> None:
+    """Add a part's receipt to the delivery's (in memory; the caller writes it)."""
+    part = {"remote_id": receipt.remote_id, "url": receipt.url, "data": dict(receipt.data)}
+    delivery.receipt = {"parts": [*delivery.receipt.get("parts", []), part]}
+
+
+def record_receipt(delivery: Delivery) -> None:
+    record_receipts([delivery])
+
+
+def record_receipts(deliveries: list[Delivery]) -> None:
+    """The deliveries are published: each one's receipt (the first part's address is the
+    post's) and its status, in one write for all, only where the send is still ours."""
+    if not deliveries:
+        return
+    prepare = Delivery._meta.get_field("receipt").get_db_prep_value
+    receipts, ids, urls = {}, {}, {}
+    for delivery in deliveries:
+        first = delivery.receipt["parts"][0]
+        receipts[delivery.pk] = prepare(delivery.receipt, connection)
+        ids[delivery.pk] = first["remote_id"][:255]
+        urls[delivery.pk] = first["url"][:2000]
+    receipt_sql, receipt_params = sql.case("receipt", receipts)
+    id_sql, id_params = sql.case("remote_id", ids)
+    url_sql, url_params = sql.case("remote_url", urls)
+    now = timezone.now()
+    sql.execute(  # once per delivery or batch: written out (orkesteri/lib/sql.py)
+        f"UPDATE {Delivery._meta.db_table} SET status = %s, version = version + 1,"
+        f" receipt = {receipt_sql}, remote_id = {id_sql}, remote_url = {url_sql},"
+        " published_at = %s, last_error = '', updated_at = %s"
+        f" WHERE id IN ({sql.placeholders(len(deliveries))}) AND status = %s",
+        [
+            S.PUBLISHED,
+            *receipt_params,
+            *id_params,
+            *url_params,
+            now,
+            now,
+            *(delivery.pk for delivery in deliveries),
+            S.PUBLISHING,
+        ],
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orkesteri.lib.text import bluesky, mastodon, simple, telegram, twitter
 
@@ -93,14 +94,14 @@ def too_long(length: int, limit: int) -> str:
 def _caps(rules: TextRules, entities: list[TextEntity]) -> list[str]:
     counts = (
         (len({e.value for e in entities if e.type == "url"}), rules.max_links,
-         _("Links: %(count)s; the most is %(cap)s.")),
+         gettext_noop("Links: %(count)s; the most is %(cap)s.")),
         (sum(1 for e in entities if e.type == "hashtag"), rules.max_hashtags,
-         _("Hashtags: %(count)s; the most is %(cap)s.")),
+         gettext_noop("Hashtags: %(count)s; the most is %(cap)s.")),
         (sum(1 for e in entities if e.type == "mention"), rules.max_mentions,
-         _("Mentions: %(count)s; the most is %(cap)s.")),
+         gettext_noop("Mentions: %(count)s; the most is %(cap)s.")),
     )  # fmt: skip
     return [
-        message % {"count": count, "cap": cap}
+        _(message) % {"count": count, "cap": cap}  # translated only when it is said
         for count, cap, message in counts
         if cap is not None and count > cap
     ]

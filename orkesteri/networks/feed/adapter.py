@@ -75,6 +75,7 @@ class FeedAdapter(Adapter):
         " entry that feed readers and automation tools can follow. Nothing to sign up for."
     )
     idempotent = True  # an entry is unique per (feed, key)
+    remote = False  # publish() writes this server's database
 
     @classmethod
     def connect(cls, data: Mapping[str, Any]) -> Connection:

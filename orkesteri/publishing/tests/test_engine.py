@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.core import mail
@@ -16,11 +17,13 @@ from orkesteri.channels.models import Channel
 from orkesteri.networks.base import (
     AdapterError,
     AuthExpired,
+    Draft,
     Rate,
     RateLimited,
     Receipt,
     Rejected,
 )
+from orkesteri.networks.registry import ADAPTERS
 from orkesteri.publishing import actions, engine
 from orkesteri.publishing.actions import PostInput
 from orkesteri.publishing.models import Delivery, Post
@@ -418,9 +421,67 @@ def test_a_backlog_goes_out_in_batches_once_each(
         for channel in channels
     ]
     Delivery.objects.update(due_at=timezone.now())
-    engine.SEND_TIME.seconds = 0.01  # fast sends: full batches
     first = deliveries[0]
     assert engine.publish_due(first.pk, first.version) == len(deliveries)  # drained it all
     assert sorted(scripted.sent) == sorted(str(d.key) for d in deliveries)
     assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.PUBLISHED}
     assert not Channel.objects.filter(busy_until__isnull=False).exists()
+
+
+class AllAtOnce(Scripted):
+    """A network that answers nobody until `together` posts are waiting for an answer."""
+
+    together: ClassVar[threading.Barrier]
+
+    def publish(self, draft: Draft, key: str) -> Receipt:
+        AllAtOnce.together.wait()
+        return super().publish(draft, key)
+
+
+def test_a_batch_s_requests_are_in_flight_at_once(
+    acme: Workspace,
+    alice: User,
+    make_channel: Callable[[str], Channel],
+    scripted: type[Scripted],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    channels = [make_channel(f"c{n}") for n in range(4)]
+    deliveries = [
+        scheduled(make_post(acme, alice, c, text=c.display_name), alice) for c in channels
+    ]
+    Delivery.objects.update(due_at=timezone.now())
+    monkeypatch.setitem(ADAPTERS, "scripted", AllAtOnce)
+    AllAtOnce.together = threading.Barrier(len(deliveries), timeout=10)  # sent one by one: broken
+    first = deliveries[0]
+    assert engine.publish_due(first.pk, first.version) == len(deliveries)
+    for delivery in deliveries:
+        delivery.refresh_from_db()
+        assert delivery.status == S.PUBLISHED
+        assert delivery.remote_id == str(delivery.key)
+        assert delivery.receipt["parts"][0]["url"] == f"https://scripted.example/{delivery.key}"
+    assert sorted(scripted.sent) == sorted(str(d.key) for d in deliveries)
+    assert not Channel.objects.filter(busy_until__isnull=False).exists()
+
+
+def test_in_a_batch_sent_at_once_each_answer_is_written_to_its_own_delivery(
+    acme: Workspace, alice: User, make_channel: Callable[[str], Channel], scripted: type[Scripted]
+) -> None:
+    channels = [make_channel(f"c{n}") for n in range(3)]
+    deliveries = [
+        scheduled(make_post(acme, alice, c, text=c.display_name), alice) for c in channels
+    ]
+    Delivery.objects.update(due_at=timezone.now())
+    scripted.script = [Rejected("The network said no.")]  # whichever send goes first
+    first = deliveries[0]
+    engine.publish_due(first.pk, first.version)
+    statuses: dict[str, int] = {}
+    for delivery in deliveries:
+        delivery.refresh_from_db()
+        statuses[delivery.status] = statuses.get(delivery.status, 0) + 1
+        if delivery.status == S.FAILED:
+            assert delivery.last_error == "The network said no."
+            assert delivery.remote_id == ""
+        else:
+            assert delivery.remote_id == str(delivery.key)
+    assert statuses == {S.PUBLISHED: 2, S.FAILED: 1}
+    assert len(scripted.sent) == 3
