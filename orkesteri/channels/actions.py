@@ -199,7 +199,7 @@ def note_success(channel: Channel, adapter: Adapter) -> None:
     channel.status = Channel.Status.CONNECTED
     channel.status_message = ""
     channel.last_used_at = timezone.now()
-    if crypto.decrypt_json(channel.credentials) != adapter.credentials:
+    if adapter.credentials_changed:
         channel.credentials = crypto.encrypt(adapter.credentials)
         fields.append("credentials")
     channel.save(update_fields=fields)
@@ -233,21 +233,19 @@ def note_sends(
             waits[channel.pk] = wait
     # One statement for the batch, written out: the ORM's Case/When took 5 ms of CPU to
     # compile for 16 channels (see orkesteri/lib/sql.py).
-    columns: list[tuple[str, str, list[Any]]] = [("busy_until", "NULL", [])]
-    for column, values in (
-        ("send_tokens", tokens),
-        ("send_tokens_at", token_times),
-        ("not_before", waits),
-        ("last_used_at", dict.fromkeys((channel.pk for channel, _a in ok), now)),
-    ):
-        if values:
-            columns.append((column, *sql.case(column, values)))
+    assignments, params = sql.per_row(
+        {
+            "send_tokens": tokens,
+            "send_tokens_at": token_times,
+            "not_before": waits,
+            "last_used_at": dict.fromkeys((channel.pk for channel, _a in ok), now),
+        }
+    )
     ids = [channel.pk for channel, _a, _w in sends]
     sql.execute(
-        f"UPDATE {Channel._meta.db_table} SET"
-        f" {', '.join(f'{column} = {value}' for column, value, _p in columns)}"
-        f" WHERE id IN ({sql.placeholders(len(ids))})",
-        [*(p for _c, _v, params in columns for p in params), *ids],
+        f"UPDATE {Channel._meta.db_table} SET busy_until = NULL"
+        f"{', ' if assignments else ''}{assignments} WHERE id IN ({sql.placeholders(len(ids))})",
+        [*params, *ids],
     )
 
 

@@ -28,9 +28,14 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def case(column: str, values: dict[int, Any]) -> tuple[str, list[Any]]:
-    """`CASE id WHEN … THEN … ELSE column END` setting `column` per row id; (sql, params)."""
-    if not values:
-        return column, []
-    whens = " ".join(["WHEN %s THEN %s"] * len(values))
-    return f"CASE id {whens} ELSE {column} END", [v for pair in values.items() for v in pair]
+def per_row(columns: dict[str, dict[int, Any]]) -> tuple[str, list[Any]]:
+    """`a = CASE id WHEN … THEN … ELSE a END, b = …`: each column set per row id, for the
+    columns given any values (other rows keep theirs); (sql, params)."""
+    assignments: list[str] = []
+    params: list[Any] = []
+    for column, values in columns.items():
+        if values:
+            whens = " ".join(["WHEN %s THEN %s"] * len(values))
+            assignments.append(f"{column} = CASE id {whens} ELSE {column} END")
+            params += [v for pair in values.items() for v in pair]
+    return ", ".join(assignments), params

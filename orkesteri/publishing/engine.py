@@ -178,7 +178,6 @@ def claim_due(
         head = _on_free_channels(due, now, ready)
         if first is not None:
             head = [first, *(row for row in head if row[0] != first[0])]
-        wanted = BATCH
         picked: dict[int, int] = {}  # channel → delivery, the earliest due of each channel
         for pk, channel_id, network in head:
             if channel_id in picked:
@@ -188,7 +187,7 @@ def claim_due(
                 # worker dies mid-batch, that one is `unknown` and the others are retried.
                 continue
             picked[channel_id] = pk
-            if len(picked) == wanted:
+            if len(picked) == BATCH:
                 break
         if not picked:
             return [], bool(head)
@@ -227,34 +226,28 @@ def _on_free_channels(
 
 
 def _lease(channel_ids: list[int], now: datetime) -> list[int]:
-    """The channels of `channel_ids` this worker now holds (per-channel concurrency 1)."""
-    return _updated(
-        f"UPDATE {Channel._meta.db_table} SET busy_until = %s WHERE id IN ({{ids}})"
+    """The channels of `channel_ids` this worker now holds (per-channel concurrency 1): a
+    conditional UPDATE … RETURNING (SQLite 3.35+ and PostgreSQL; the ORM's update() cannot
+    say which rows it changed)."""
+    rows = sql.execute(
+        f"UPDATE {Channel._meta.db_table} SET busy_until = %s"
+        f" WHERE id IN ({sql.placeholders(len(channel_ids))})"
         " AND (busy_until IS NULL OR busy_until < %s) RETURNING id",
-        [now + LEASE],
-        channel_ids,
-        [now],
+        [now + LEASE, *channel_ids, now],
     )
+    return [row[0] for row in rows]
 
 
 def _claim(ids: list[int], now: datetime, ready: datetime) -> set[int]:
     """The deliveries of `ids` this worker claimed: still waiting and due, now publishing."""
-    claimed = _updated(
+    rows = sql.execute(
         f"UPDATE {Delivery._meta.db_table} SET status = %s, version = version + 1,"
-        " claimed_at = %s, attempts = attempts + 1, updated_at = %s WHERE id IN ({ids})"
+        f" claimed_at = %s, attempts = attempts + 1, updated_at = %s"
+        f" WHERE id IN ({sql.placeholders(len(ids))})"
         " AND status IN (%s, %s) AND due_at <= %s RETURNING id",
-        [S.PUBLISHING, now, now],
-        ids,
-        [*WAITING, ready],
+        [S.PUBLISHING, now, now, *ids, *WAITING, ready],
     )
-    return set(claimed)
-
-
-def _updated(statement: str, before: list[Any], ids: list[int], after: list[Any]) -> list[int]:
-    """Run a conditional `UPDATE … WHERE id IN ({ids}) … RETURNING id` (SQLite 3.35+ and
-    PostgreSQL; the ORM's update() cannot say which rows it changed): the ids it changed."""
-    statement = statement.replace("{ids}", sql.placeholders(len(ids)))
-    return [row[0] for row in sql.execute(statement, [*before, *ids, *after])]
+    return {row[0] for row in rows}
 
 
 def send_batch(batch: list[Delivery]) -> list[Outcome]:
@@ -312,15 +305,21 @@ def _ready(delivery: Delivery) -> tuple[Adapter, Draft] | None:
     """The delivery's adapter and first draft after the send-time checks; None when a
     check failed (the delivery is then failed, with the reason, and people told)."""
     reason = _reason_not_to_send(delivery)
-    draft = None if reason else first_draft(delivery)
-    if draft is not None:
-        adapter_class = delivery.channel.adapter_class
-        reason = " ".join(adapter_class({}, delivery.channel.config).problems(draft))
-    if reason or draft is None:
-        _finish(delivery, S.FAILED, error=reason)
-        notify_failure(delivery)
+    if reason:
+        _fail(delivery, reason)
         return None
-    return channel_actions.open_adapter(delivery.channel), draft
+    draft = first_draft(delivery)
+    adapter = channel_actions.open_adapter(delivery.channel)
+    problems = adapter.problems(draft)
+    if problems:
+        _fail(delivery, " ".join(problems))
+        return None
+    return adapter, draft
+
+
+def _fail(delivery: Delivery, reason: str) -> None:
+    _finish(delivery, S.FAILED, error=reason)
+    notify_failure(delivery)
 
 
 def _single(delivery: Delivery) -> bool:
@@ -473,13 +472,12 @@ def _publish(adapter: Adapter, delivery: Delivery, first: Draft) -> None:
         receipt = adapter.publish(draft, key)
         _record_part(delivery, receipt)
         if number < count - 1:
-            first_part = delivery.receipt["parts"][0]
-            Delivery.objects.filter(pk=delivery.pk).update(
-                receipt=delivery.receipt,
-                remote_id=first_part["remote_id"][:255],
-                remote_url=first_part["url"][:2000],
+            assignments, params = _receipt_columns([delivery])
+            sql.execute(
+                f"UPDATE {Delivery._meta.db_table} SET {assignments} WHERE id = %s",
+                [*params, delivery.pk],
             )
-    record_receipt(delivery)
+    record_receipts([delivery])
 
 
 def _record_part(delivery: Delivery, receipt: Receipt) -> None:
@@ -488,41 +486,31 @@ def _record_part(delivery: Delivery, receipt: Receipt) -> None:
     delivery.receipt = {"parts": [*delivery.receipt.get("parts", []), part]}
 
 
-def record_receipt(delivery: Delivery) -> None:
-    record_receipts([delivery])
-
-
 def record_receipts(deliveries: list[Delivery]) -> None:
-    """The deliveries are published: each one's receipt (the first part's address is the
-    post's) and its status, in one write for all, only where the send is still ours."""
+    """The deliveries are published: each one's receipt and its status, in one write for
+    all, only where the send is still ours."""
     if not deliveries:
         return
-    prepare = Delivery._meta.get_field("receipt").get_db_prep_value
-    receipts, ids, urls = {}, {}, {}
-    for delivery in deliveries:
-        first = delivery.receipt["parts"][0]
-        receipts[delivery.pk] = prepare(delivery.receipt, connection)
-        ids[delivery.pk] = first["remote_id"][:255]
-        urls[delivery.pk] = first["url"][:2000]
-    receipt_sql, receipt_params = sql.case("receipt", receipts)
-    id_sql, id_params = sql.case("remote_id", ids)
-    url_sql, url_params = sql.case("remote_url", urls)
+    assignments, params = _receipt_columns(deliveries)
     now = timezone.now()
     sql.execute(  # once per delivery or batch: written out (orkesteri/lib/sql.py)
         f"UPDATE {Delivery._meta.db_table} SET status = %s, version = version + 1,"
-        f" receipt = {receipt_sql}, remote_id = {id_sql}, remote_url = {url_sql},"
-        " published_at = %s, last_error = '', updated_at = %s"
+        f" {assignments}, published_at = %s, last_error = '', updated_at = %s"
         f" WHERE id IN ({sql.placeholders(len(deliveries))}) AND status = %s",
-        [
-            S.PUBLISHED,
-            *receipt_params,
-            *id_params,
-            *url_params,
-            now,
-            now,
-            *(delivery.pk for delivery in deliveries),
-            S.PUBLISHING,
-        ],
+        [S.PUBLISHED, *params, now, now, *(d.pk for d in deliveries), S.PUBLISHING],
+    )
+
+
+def _receipt_columns(deliveries: list[Delivery]) -> tuple[str, list[Any]]:
+    """The SET clause for the deliveries' receipts; the first part's address is the post's."""
+    prepare = Delivery._meta.get_field("receipt").get_db_prep_value
+    first = {d.pk: d.receipt["parts"][0] for d in deliveries}
+    return sql.per_row(
+        {
+            "receipt": {d.pk: prepare(d.receipt, connection) for d in deliveries},
+            "remote_id": {pk: part["remote_id"][:255] for pk, part in first.items()},
+            "remote_url": {pk: part["url"][:2000] for pk, part in first.items()},
+        }
     )
 
 
@@ -547,8 +535,7 @@ def _record_failure(delivery: Delivery, error: AdapterError) -> None:
         notify_failure(delivery)
         return
     if error.permanent or delivery.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
-        _finish(delivery, S.FAILED, error=error.message)
-        notify_failure(delivery)
+        _fail(delivery, error.message)
         return
     retry_after = error.retry_after if isinstance(error, RateLimited) else None
     due = timezone.now() + timedelta(seconds=backoff(delivery.attempts, retry_after))
