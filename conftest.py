@@ -37,6 +37,14 @@ def media_in_tmp(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_dns_answers() -> None:
+    """A name a test resolved (or faked) does not pass another test's check unasked."""
+    from orkesteri.lib import http
+
+    http.PUBLIC_NAMES.clear()
+
+
+@pytest.fixture(autouse=True)
 def in_english() -> Iterator[None]:
     """Each test starts in English: a request in another language leaves it active."""
     with translation.override("en"):

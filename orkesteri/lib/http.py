@@ -36,6 +36,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -154,11 +155,44 @@ def check_url(url: str | httpx.URL) -> None:
     if literal is not None:
         _refuse_blocked(host, [literal])
         return
+    if PUBLIC_NAMES.seen(host, port):
+        return
     try:
         addresses = resolve(host, port)
     except OSError as exc:
         raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
     _refuse_blocked(host, addresses)
+    PUBLIC_NAMES.add(host, port)
+
+
+class _PublicNames:
+    """Names that resolved to public addresses lately, so that a worker sending hundreds of
+    posts a minute to one API does not ask DNS before every request. Only an early answer:
+    every new connection is still resolved and checked by GuardedBackend, and a kept-alive
+    one is to an address checked when it was opened."""
+
+    TTL_S = 60.0
+    MAX = 1024
+
+    def __init__(self) -> None:
+        self._until: dict[tuple[str, int], float] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, host: str, port: int) -> bool:
+        return self._until.get((host, port), 0.0) > time.monotonic()
+
+    def add(self, host: str, port: int) -> None:
+        with self._lock:
+            if len(self._until) >= self.MAX:
+                self._until.clear()
+            self._until[(host, port)] = time.monotonic() + self.TTL_S
+
+    def clear(self) -> None:
+        with self._lock:
+            self._until.clear()
+
+
+PUBLIC_NAMES = _PublicNames()
 
 
 class GuardedBackend(httpcore.NetworkBackend):
@@ -258,10 +292,11 @@ class SharedTransport(httpx.BaseTransport):
     """
 
     def __init__(self, verify: bool | str = True) -> None:
-        self._pool = _thread_pool(verify)
+        self._verify = verify
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._pool.handle_request(request)
+        # The pool of the thread sending, whichever thread made the client.
+        return _thread_pool(self._verify).handle_request(request)
 
     def close(self) -> None:
         """The pool outlives the client."""

@@ -393,6 +393,18 @@ def test_it_connects_to_the_checked_address_keeping_the_host(
     assert server.seen == [("/ok", f"public.example:{server.port}")]
 
 
+def test_a_name_checked_lately_is_not_looked_up_again_before_each_request(
+    guarded: None, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trust_first_loopback(monkeypatch)
+    asked = fake_dns(monkeypatch, {"public.example": ["127.0.0.1"]})
+    with http.client() as client:
+        for _n in range(3):
+            assert client.get(server.url("/ok", host="public.example")).status_code == 200
+    # One check, then the connections' own lookups (this test server closes each one).
+    assert asked == ["public.example"] * 4
+
+
 # --- fetch_bytes --------------------------------------------------------------------------
 
 
