@@ -1,7 +1,8 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -15,6 +16,7 @@ from orkesteri.api.schemas import InputSchema, ObjectId
 from orkesteri.api.workspaces import ERRORS, Pagination, caller
 from orkesteri.publishing import actions, series
 from orkesteri.publishing.access import get_post
+from orkesteri.publishing.calendar import utc_bounds
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.access import get_workspace_for_user
 from orkesteri.workspaces.actions import ActionError
@@ -144,11 +146,12 @@ def _when(payload: PostIn | PostPatch) -> str | None:
     return chosen[0] if chosen else None
 
 
-def _schedule(post: Post, membership: Membership, payload: PostIn | PostPatch) -> None:
-    how = _when(payload)
+def _schedule(
+    post: Post, membership: Membership, payload: PostIn | PostPatch, how: str | None
+) -> None:
     if how is None:
         return
-    if not membership.can(Perm.PUBLISH) and not post.workspace.requires_approval:
+    if not membership.may_schedule():
         raise ActionError(_("Your role may write posts but not schedule them."), status=403)
     user = membership.user
     if how == "queue":
@@ -172,11 +175,11 @@ def list_posts(request: HttpRequest, workspace_id: ObjectId) -> QuerySet[Post]:
 )
 def create_post(request: HttpRequest, workspace_id: ObjectId, payload: PostIn) -> Status[Post]:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
-    _when(payload)
+    how = _when(payload)
     data = _input(payload, actions.PostInput())
     with named_for_api(), transaction.atomic():  # a post whose scheduling is refused is not kept
         post = actions.create_post(membership.workspace, caller(request), data)
-        _schedule(post, membership, payload)
+        _schedule(post, membership, payload, how)
     return Status(201, posts_of(membership).get(pk=post.pk))
 
 
@@ -198,14 +201,13 @@ def update_post(
 ) -> Post:
     membership = get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.COMPOSE)
     post = get_post(membership, post_id)
-    _when(payload)
+    how = _when(payload)
     fields = payload.dict(exclude_unset=True).keys() - {"scheduled_at", "publish_now", "queue"}
     with named_for_api(), transaction.atomic():
         if fields:
             data = _input(payload, actions.post_input_of(post))
-            scheduling = _when(payload) is not None
-            actions.update_post(post, caller(request), data, scheduling=scheduling)
-        _schedule(post, membership, payload)
+            actions.update_post(post, caller(request), data, scheduling=how is not None)
+        _schedule(post, membership, payload, how)
     return posts_of(membership).get(pk=post.pk)
 
 
@@ -255,14 +257,7 @@ def calendar(
             {"end": _("end must be on or after start, at most %(days)s days later.")
              % {"days": MAX_RANGE_DAYS}}
         )  # fmt: skip
-    zone = membership.workspace.timezone
-    start = _midnight(query.start, zone)
-    end = _midnight(query.end + timedelta(days=1), zone)
+    zone = ZoneInfo(membership.workspace.timezone)
+    start, end = utc_bounds(query.start, query.end + timedelta(days=1), zone)
     found = posts_of(membership).filter(scheduled_at__gte=start, scheduled_at__lt=end)
     return list(found.order_by("scheduled_at", "id"))
-
-
-def _midnight(day: date, zone: str) -> datetime:
-    from orkesteri.lib.dates import wall_time
-
-    return wall_time(day, time(0, 0), zone)

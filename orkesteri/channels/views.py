@@ -25,7 +25,7 @@ from orkesteri.networks.base import Adapter, AdapterError, Feature
 from orkesteri.networks.registry import ADAPTERS
 from orkesteri.workspaces.actions import ActionError
 from orkesteri.workspaces.roles import Perm
-from orkesteri.workspaces.views import enter
+from orkesteri.workspaces.views import apply_errors, enter
 
 OAUTH_SESSION_KEY = "channel_oauth"
 
@@ -82,11 +82,6 @@ def _network(network: str) -> type[Adapter]:
     return ADAPTERS[network]
 
 
-def _apply(form: forms.Form, error: ActionError) -> None:
-    for field, message in error.errors.items():
-        form.add_error(field if field in form.fields else None, message)
-
-
 def _start_oauth(
     request: HttpRequest, cls: type[Adapter], form: forms.Form, channel: Channel | None
 ) -> HttpResponse:
@@ -125,7 +120,7 @@ def _connect_page(
             else:
                 saved = actions.reconnect_channel(channel, request.user, data)  # type: ignore[arg-type]
         except ActionError as e:
-            _apply(form, e)
+            apply_errors(form, e)
         except AdapterError as e:
             form.add_error(None, e.message)
         else:

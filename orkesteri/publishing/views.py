@@ -27,19 +27,9 @@ from orkesteri.publishing.models import Post, QueueSlot
 from orkesteri.workspaces.actions import ActionError
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Perm
-from orkesteri.workspaces.views import enter
+from orkesteri.workspaces.views import apply_errors, enter
 
 WEEKDAYS = range(7)
-
-
-def _apply(form: ComposeForm, error: ActionError) -> None:
-    for name, message in error.errors.items():
-        form.add_error(name if name in form.fields else None, message)
-
-
-def _may_schedule(membership: Membership) -> bool:
-    """Editors may schedule only where posts go through approval (they submit)."""
-    return membership.can(Perm.PUBLISH) or membership.workspace.requires_approval
 
 
 def _input(form: ComposeForm, post: Post | None) -> actions.PostInput:
@@ -54,7 +44,7 @@ def _save(request: HttpRequest, form: ComposeForm, post: Post | None) -> Post:
     membership: Membership = request.membership  # type: ignore[attr-defined]
     data = _input(form, post)
     action = request.POST.get("action", "save")
-    if action in ("now", "schedule", "queue") and not _may_schedule(membership):
+    if action in ("now", "schedule", "queue") and not membership.may_schedule():
         raise PermissionDenied(_("Your role may write posts but not schedule them."))
     if action == "schedule" and form.cleaned_data.get("scheduled_at") is None:
         raise ActionError({"scheduled_at": _("Choose the date and time to publish.")})
@@ -91,8 +81,7 @@ def _done_message(post: Post) -> str:
     }.get(post.status, _("Saved."))  # type: ignore[call-overload]
 
 
-def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpResponse:
-    membership = enter(request, workspace, Perm.COMPOSE)
+def _composer(request: HttpRequest, membership: Membership, post: Post | None) -> HttpResponse:
     ws = membership.workspace
     if request.method == "POST":
         form = ComposeForm(ws, data=request.POST)
@@ -100,10 +89,10 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
             try:
                 post = _save(request, form, post)
             except ActionError as e:
-                _apply(form, e)
+                apply_errors(form, e)
             else:
                 messages.success(request, _done_message(post))
-                return redirect("post_edit", workspace, post.pk)
+                return redirect("post_edit", ws.slug, post.pk)
     else:
         initial = initial_of(actions.post_input_of(post)) if post else {}
         if post is not None and post.scheduled_at is not None:
@@ -113,7 +102,7 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
         if post is None and "channel" in request.GET:
             initial["channels"] = request.GET.getlist("channel")
         form = ComposeForm(ws, initial=initial)
-    locked = post is not None and post.deliveries.exclude(status__in=actions.OPEN).exists()
+    deliveries = list(post.deliveries.select_related("channel")) if post else []
     checks = _checks(form)
     return render(
         request,
@@ -121,9 +110,9 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
         {
             "form": form,
             "post": post,
-            "locked": locked,
-            "deliveries": post.deliveries.select_related("channel") if post else [],
-            "may_schedule": _may_schedule(membership),
+            "locked": any(d.status not in actions.OPEN for d in deliveries),
+            "deliveries": deliveries,
+            "may_schedule": membership.may_schedule(),
             "may_approve": membership.can(Perm.APPROVE),
             "checks": checks,
             "tabs": _tabs(form, post, checks),
@@ -136,10 +125,7 @@ def _composer(request: HttpRequest, workspace: str, post: Post | None) -> HttpRe
 
 def _tabs(form: ComposeForm, post: Post | None, checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The text tabs: which channels are chosen, have their own text, or have problems."""
-    if form.is_bound:
-        chosen = {str(v) for v in form.data.getlist("channels")}  # type: ignore[attr-defined]
-    else:
-        chosen = {str(v) for v in form.initial.get("channels", [])}
+    chosen = set(_values(form, "channels"))
     fields = form.override_fields()
     selected = next(
         (str(c.pk) for c, field in fields if field.errors and str(c.pk) in chosen), "all"
@@ -155,7 +141,7 @@ def _tabs(form: ComposeForm, post: Post | None, checks: list[dict[str, Any]]) ->
 @login_required
 def compose(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.COMPOSE)
-    return _composer(request, workspace, _autosaved(membership, request.POST.get("post_id")))
+    return _composer(request, membership, _autosaved(membership, request.POST.get("post_id")))
 
 
 def _autosaved(membership: Membership, post_id: Any) -> Post | None:
@@ -192,10 +178,12 @@ def compose_autosave(request: HttpRequest, workspace: str) -> HttpResponse:
 
 @login_required
 def post_edit(request: HttpRequest, workspace: str, post_id: int) -> HttpResponse:
-    membership = enter(request, workspace)
+    # Anyone may read a post; changing it takes the composer's permission.
+    perm = Perm.COMPOSE if request.method == "POST" else Perm.VIEW_WORKSPACE
+    membership = enter(request, workspace, perm)
     post = get_post(membership, post_id)
-    if request.method == "POST" or membership.can(Perm.COMPOSE):
-        return _composer(request, workspace, post)
+    if membership.can(Perm.COMPOSE):
+        return _composer(request, membership, post)
     return render(
         request,
         "publishing/post.html",
@@ -237,7 +225,7 @@ def _checks(form: ComposeForm) -> list[dict[str, Any]]:
         own = _value(form, f"override_{channel.pk}")
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
-        images = tuple(_placeholder_image() for _n in range(media_count))
+        images = (PLACEHOLDER_IMAGE,) * media_count
         text, card = engine.place_link(text, link, channel)
         draft = Draft(text=text, images=images, link=card)
         measured = measure(text, adapter.limits.text_rules(with_images=bool(images)))
@@ -255,9 +243,8 @@ def _checks(form: ComposeForm) -> list[dict[str, Any]]:
     return results
 
 
-def _placeholder_image() -> Image:
-    # Counts and caption limits only: the real image is checked when it is rendered.
-    return Image(b"", "image/jpeg", 1080, 1080)
+# Counts and caption limits only: the real image is checked when it is rendered.
+PLACEHOLDER_IMAGE = Image(b"", "image/jpeg", 1080, 1080)
 
 
 @login_required

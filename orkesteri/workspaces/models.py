@@ -76,6 +76,10 @@ class Membership(models.Model):
     def can(self, perm: Perm) -> bool:
         return has_perm(self.role, perm)
 
+    def may_schedule(self) -> bool:
+        """Editors may schedule only where posts go through approval (they submit)."""
+        return self.can(Perm.PUBLISH) or self.workspace.requires_approval
+
 
 class Invite(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invites")

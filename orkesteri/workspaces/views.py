@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -50,7 +51,8 @@ def content_length(request: HttpRequest) -> int:
         return 0
 
 
-def apply_errors(form: WorkspaceForm | InviteForm, error: actions.ActionError) -> None:
+def apply_errors(form: forms.BaseForm, error: actions.ActionError) -> None:
+    """An action's errors on the form: on their field where it has one, else on the form."""
     for field, message in error.errors.items():
         form.add_error(field if field in form.fields else None, message)
 
