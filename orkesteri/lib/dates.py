@@ -27,6 +27,12 @@ def validate_timezone(value: str) -> None:
         )
 
 
+def add_months(first: date, months: int) -> date:
+    """The first day of the month `months` away from the month of `first`."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def wall_time(day: date, at: time, zone: str) -> datetime:
     """The instant (UTC) when clocks in `zone` show `day` `at`.
 

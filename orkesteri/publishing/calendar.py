@@ -15,13 +15,14 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from orkesteri.lib.dates import add_months, wall_time
 from orkesteri.publishing.actions import OPEN
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.models import Workspace
@@ -88,12 +89,6 @@ def period_of(view: str, anchor_on: date) -> Period:
     return Period(view, anchor_on, start, end, add_months(first, -1), next_month)
 
 
-def add_months(first: date, months: int) -> date:
-    """The first day of the month `months` away from the month of `first`."""
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def month_weeks(year: int, month: int) -> list[list[date]]:
     """The month's grid: whole weeks, Monday first, spilling into the months around it."""
     return stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -105,13 +100,8 @@ def utc_bounds(start_on: date, end_on: date, zone: ZoneInfo) -> tuple[datetime, 
 
 
 def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of a wall-clock time in `zone`.
-
-    In a DST gap (03:30 on the night clocks jump from 03:00 to 04:00) zoneinfo reads the time
-    with the offset from before the jump, so it lands an hour later on the clock (04:30); in a
-    fold (the repeated hour in autumn) it is the first of the two.
-    """
-    return datetime.combine(on, at, tzinfo=zone).astimezone(UTC)
+    """The UTC instant of a wall-clock time in `zone` (DST as lib/dates.wall_time reads it)."""
+    return wall_time(on, at, zone.key)
 
 
 def parse_date(value: str | None) -> date | None:

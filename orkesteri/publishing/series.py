@@ -90,9 +90,8 @@ def _nth_day(start: date, rule: Repeat, n: int) -> date:
         return start + timedelta(days=n * rule.every)
     if rule.unit == Post.RepeatUnit.WEEKS:
         return start + timedelta(weeks=n * rule.every)
-    months = start.month - 1 + n * rule.every
-    year, month = start.year + months // 12, months % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    month = dates.add_months(start, n * rule.every)  # its first day
+    return month.replace(day=min(start.day, calendar.monthrange(month.year, month.month)[1]))
 
 
 def occurrence_times(rule: Repeat, first: datetime, zone: str) -> list[datetime]:
@@ -192,6 +191,8 @@ def _from(post: Post) -> QuerySet[Post]:
 
 def cancellable_from(post: Post) -> int:
     """How many posts `cancel_from` would stop."""
+    if post.series_id is None:
+        return 0
     return _from(post).filter(deliveries__status__in=actions.OPEN).distinct().count()
 
 
