@@ -297,11 +297,12 @@ ENCRYPTION_KEYS = [k.strip() for k in env("ORKESTERI_ENCRYPTION_KEY").split(",")
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 
+LOG_LEVEL = env("ORKESTERI_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
-    "root": {"handlers": ["console"], "level": env("ORKESTERI_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # huey logs two lines per task at INFO, which a busy worker's threads queue up to
         # write: only its warnings, and the consumer's start and stop at the usual level. With
@@ -309,7 +310,7 @@ LOGGING = {
         "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "huey.consumer": {
             "handlers": ["console"],
-            "level": env("ORKESTERI_LOG_LEVEL", "INFO"),
+            "level": LOG_LEVEL,
             "propagate": False,
         },
         "django.request": {"level": "ERROR"},

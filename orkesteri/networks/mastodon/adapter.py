@@ -8,6 +8,7 @@ lib/http's guarded client; client.talking_to maps every failure onto the contrac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from time import sleep
@@ -104,7 +105,8 @@ class MastodonAdapter(Adapter):
         images = tuple(
             str(t) for t in config.get("supported_mime_types") or () if str(t).startswith("image/")
         )
-        return Limits(
+        return dataclasses.replace(
+            self.default_limits,
             text=TextRules(
                 counter="mastodon",
                 limit=_positive(config.get("max_characters"), conf.MAX_CHARACTERS),
@@ -116,9 +118,6 @@ class MastodonAdapter(Adapter):
             image_types=images or conf.IMAGE_TYPES,
             max_image_bytes=_positive(config.get("image_size_limit"), conf.IMAGE_SIZE_LIMIT),
             max_alt_text=_positive(config.get("description_limit"), conf.DESCRIPTION_LIMIT),
-            max_thread=conf.MAX_THREAD,
-            image_presets=conf.IMAGE_PRESETS,
-            rate=conf.PUBLISH_RATE,
         )
 
     # connecting
