@@ -21,53 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def environment(args: argparse.Namespace, data_dir: Path) -> str:
-    """Point the settings at a scratch data dir (and database); returns the PG db name."""
-    for name in [k for k in os.environ if k.startswith("ORKESTERI_")]:
-        del os.environ[name]
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="orkesteri.settings",
-        ORKESTERI_DATA_DIR=str(data_dir),
-        ORKESTERI_LOG_LEVEL="WARNING",
-        ORKESTERI_SECRET_KEY="bench",
-        ORKESTERI_QUEUE_NAME=f"bench-{uuid.uuid4().hex[:12]}",
-    )
-    if args.backend != "postgres":
-        return ""
-    db_name = f"orkesteri_bench_{uuid.uuid4().hex[:12]}"
-    os.environ["ORKESTERI_DATABASE_URL"] = f"{args.pg_url.rstrip('/')}/{db_name}"
-    if args.redis_url:
-        os.environ["ORKESTERI_REDIS_URL"] = args.redis_url
-    return db_name
-
-
-def pg_admin(args: argparse.Namespace, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{args.pg_url.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def fill(args: argparse.Namespace) -> tuple[Any, Any, list[Any], bytes]:
@@ -157,22 +117,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="orkesteri-bench-"))
-    db_name = environment(args, data_dir)
-    if db_name:
-        pg_admin(args, f'CREATE DATABASE "{db_name}"')
-    try:
-        setup_django()
+    from _scratch import django_setup, scratch
+
+    with scratch(args.backend, pg_url=args.pg_url, redis_url=args.redis_url) as (env, _dir):
+        django_setup(env)
         try:
             return measure(args)
         finally:
             from django.db import connections
 
             connections.close_all()
-    finally:
-        if db_name:
-            pg_admin(args, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def report(r: dict[str, Any]) -> str:
@@ -194,6 +148,7 @@ def main() -> int:
         # Run without bench/ on sys.path, as bench/publish.py does: a bench script named like
         # a standard module would shadow it for everything imported here.
         os.execv(sys.executable, [sys.executable, "-P", __file__, *sys.argv[1:]])
+    sys.path.append(str(Path(__file__).resolve().parent))  # last: for _scratch
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--channels", type=int, default=3)

@@ -31,11 +31,9 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -60,7 +58,6 @@ class Run:
     stub_url: str = ""
     stub_pid: int = 0
     raw_threads: int = 0
-    db_name: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
 
@@ -138,44 +135,6 @@ def busy_cpu_seconds() -> float:
 
 
 # --- the database ------------------------------------------------------------------------
-
-
-def environment(args: argparse.Namespace, data_dir: Path) -> tuple[dict[str, str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORKESTERI_", "PYTEST"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="orkesteri.settings",
-        ORKESTERI_DATA_DIR=str(data_dir),
-        ORKESTERI_ALLOW_PRIVATE_NETWORKS="1",
-        ORKESTERI_WORKER_THREADS=str(args.threads),
-        ORKESTERI_PUBLISH_CONCURRENCY=str(args.concurrency),
-        ORKESTERI_LOG_LEVEL="WARNING",
-        ORKESTERI_SECRET_KEY="bench",
-        ORKESTERI_QUEUE_NAME=f"bench-{uuid.uuid4().hex[:12]}",
-    )
-    db_name = ""
-    if args.backend == "postgres":
-        db_name = f"orkesteri_bench_{uuid.uuid4().hex[:12]}"
-        env["ORKESTERI_DATABASE_URL"] = f"{args.pg_url.rstrip('/')}/{db_name}"
-        env["ORKESTERI_REDIS_URL"] = args.redis_url
-    return env, db_name
-
-
-def pg_admin(args: argparse.Namespace, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{args.pg_url.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def create_rows(args: argparse.Namespace) -> list[tuple[int, int, str]]:
@@ -419,13 +378,19 @@ def measure(run: Run) -> dict[str, Any]:
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="orkesteri-bench-"))
-    env, db_name = environment(args, data_dir)
-    run = Run(args, data_dir, env, db_name=db_name)
-    run.raw_threads = args.workers * args.concurrency  # requests in flight at once
-    if db_name:
-        pg_admin(args, f'CREATE DATABASE "{db_name}"')
-    try:
+    from _scratch import django_setup, scratch
+
+    with scratch(
+        args.backend,
+        pg_url=args.pg_url,
+        redis_url=args.redis_url,
+        keep=args.keep,
+        ORKESTERI_ALLOW_PRIVATE_NETWORKS="1",
+        ORKESTERI_WORKER_THREADS=str(args.threads),
+        ORKESTERI_PUBLISH_CONCURRENCY=str(args.concurrency),
+    ) as (env, data_dir):
+        run = Run(args, data_dir, env)
+        run.raw_threads = args.workers * args.concurrency  # requests in flight at once
         with stub_network(args.latency_ms, data_dir / "stub.log") as (url, pid):
             run.stub_url, run.stub_pid = url, pid
             django_setup(env)
@@ -437,13 +402,6 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 from django.db import connections
 
                 connections.close_all()
-    finally:
-        if db_name:
-            pg_admin(args, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        if args.keep:
-            print(f"kept {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -475,6 +433,7 @@ def main() -> int:
         # Run without bench/ on sys.path: a bench script named like a standard module
         # (calendar.py, say) would shadow it for everything imported here.
         os.execv(sys.executable, [sys.executable, "-P", __file__, *sys.argv[1:]])
+    sys.path.append(str(BENCH))  # last: for _scratch, never before the standard library
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--channels", type=int, default=1_000)
