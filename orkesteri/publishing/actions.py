@@ -224,6 +224,19 @@ def needs_approval(post: Post) -> bool:
     return post.workspace.requires_approval and post.approved_at is None
 
 
+# A time picked for "now" in a form that took a while to submit is still accepted.
+SCHEDULE_GRACE = timedelta(minutes=1)
+
+
+def has_passed(when: datetime) -> bool:
+    """Whether a chosen publish time is too far in the past to schedule."""
+    return when < timezone.now() - SCHEDULE_GRACE
+
+
+def passed_message() -> str:
+    return _("That time has passed. Choose a later one.")
+
+
 @transaction.atomic
 def schedule_post(
     post: Post, actor: User | None, when: datetime | None, *, audit: bool = True
@@ -235,8 +248,8 @@ def schedule_post(
     if when is not None and timezone.is_naive(when):
         raise ActionError({"scheduled_at": _("Give the time with its time zone.")})
     due = when or timezone.now()
-    if when is not None and due < timezone.now() - timedelta(minutes=1):
-        raise ActionError({"scheduled_at": _("That time has passed. Choose a later one.")})
+    if when is not None and has_passed(due):
+        raise ActionError({"scheduled_at": passed_message()})
     locked = Post.objects.select_for_update().get(pk=post.pk)
     times: list[datetime] = []
     rule = series.rule_of(locked)

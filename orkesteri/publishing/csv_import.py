@@ -20,11 +20,10 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,8 +39,6 @@ MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024  # 5,000 rows of 2,000 characters fit
 PREVIEW_ROWS = 20
 MAX_PILLAR = 100
-# `schedule_post` accepts a time up to a minute past; so does the import, which checks again.
-SCHEDULE_GRACE = timedelta(minutes=1)
 S = Delivery.Status
 LIST_SPLIT = re.compile(r"[;|]")
 URL_SPLIT = re.compile(r"[\s,;|]+")
@@ -637,7 +634,6 @@ def _recheck(workspace: Workspace, rows: list[Row]) -> Iterator[tuple[Row, str |
     present = set(
         Channel.objects.filter(workspace=workspace, pk__in=wanted).values_list("pk", flat=True)
     )
-    oldest = timezone.now() - SCHEDULE_GRACE
     for row in rows:
         gone = [c for c in row.channels if c.pk not in present]
         if gone:
@@ -645,8 +641,8 @@ def _recheck(workspace: Workspace, rows: list[Row]) -> Iterator[tuple[Row, str |
                 row,
                 _("No channel “%(name)s” in this workspace.") % {"name": gone[0].display_name},
             )
-        elif row.scheduled_at is None or row.scheduled_at < oldest:
-            yield row, _("That time has passed. Choose a later one.")
+        elif row.scheduled_at is None or actions.has_passed(row.scheduled_at):
+            yield row, actions.passed_message()
         else:
             yield row, None
 
