@@ -29,6 +29,7 @@ from orkesteri.networks.base import (
     web_url,
 )
 from orkesteri.networks.registry import ADAPTERS
+from orkesteri.workspaces.access import default_language
 from orkesteri.workspaces.actions import ActionError, record
 from orkesteri.workspaces.models import Workspace
 
@@ -264,20 +265,20 @@ def note_failure(channel: Channel, error: AdapterError) -> None:
     )
     channel.status = status
     channel.status_message = error.message
-    channel.status_changed_at = timezone.now()
+    now = timezone.now()
+    channel.status_changed_at = now
     channel.save(update_fields=["status", "status_message", "status_changed_at"])
     if newly_lost:
         # Once per loss, not per failed post: the managers are the ones who can reconnect.
+        # The key is this loss's time, fixed here: later failures rewrite status_changed_at.
         from orkesteri.channels.tasks import send_reconnect_email
 
-        pk = channel.pk
-        transaction.on_commit(lambda: send_reconnect_email(pk))
+        pk, key = channel.pk, f"channel:{channel.pk}:reconnect:{now.isoformat()}"
+        transaction.on_commit(lambda: send_reconnect_email(pk, key))
 
 
 def test_text(channel: Channel) -> str:
-    with translation.override(
-        channel.workspace.languages[0] if channel.workspace.languages else None
-    ):
+    with translation.override(default_language(channel.workspace)):
         return _("Test post from Orkesteri: %(name)s is connected. You can delete this post.") % {
             "name": channel.display_name
         }

@@ -30,6 +30,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=2000, blank=True)  # a path inside this site
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its email went out: a retried task emails only the people it has not reached yet.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

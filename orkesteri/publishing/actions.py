@@ -500,8 +500,9 @@ def request_changes(post: Post, reviewer: str, note: str) -> Post:
     refresh_post_status(locked)
     from orkesteri.publishing.tasks import send_review_email
 
-    pk = locked.pk
-    transaction.on_commit(lambda: send_review_email(pk))
+    # This request's save time names it, fixed here: later edits move updated_at on.
+    pk, key = locked.pk, f"post:{locked.pk}:changes:{locked.updated_at.isoformat()}"
+    transaction.on_commit(lambda: send_review_email(pk, key))
     return locked
 
 

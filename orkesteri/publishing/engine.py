@@ -570,7 +570,10 @@ def notify_failure(delivery: Delivery) -> None:
     """Email the author and the workspace's managers what went wrong, in the network's words."""
     from orkesteri.publishing.tasks import send_failure_email
 
-    transaction.on_commit(lambda: send_failure_email(delivery.pk))
+    # The failure is named now, by the version it was decided at (each write moves it on):
+    # the task's retries must not read a version that a later write has moved on since.
+    pk, key = delivery.pk, f"delivery:{delivery.pk}:v{delivery.version}"
+    transaction.on_commit(lambda: send_failure_email(pk, key))
 
 
 # --- the sweeper -------------------------------------------------------------------------

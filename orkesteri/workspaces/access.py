@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from orkesteri.accounts.models import User
 from orkesteri.workspaces.models import Membership, Workspace
-from orkesteri.workspaces.roles import Perm
+from orkesteri.workspaces.roles import Perm, Role
 
 
 def memberships_of(user: Any) -> QuerySet[Membership]:
@@ -26,6 +27,20 @@ def workspaces_of(user: Any) -> QuerySet[Workspace]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Workspace.objects.none()
     return Workspace.objects.filter(memberships__user=user)
+
+
+def managers_of(workspace: Workspace) -> QuerySet[User]:
+    """The active owners and managers: the people who can fix what went wrong."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__workspace=workspace,
+        memberships__role__in=(Role.OWNER, Role.MANAGER),
+    )
+
+
+def default_language(workspace: Workspace) -> str | None:
+    """The workspace's first language, for people who have not chosen one (None: the site's)."""
+    return workspace.languages[0] if workspace.languages else None
 
 
 def get_workspace_for_user(

@@ -1,8 +1,12 @@
-"""notify, mark_read, mark_all_read, and who sees what."""
+"""notify, tell, mark_read, mark_all_read, and who sees what."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core import mail
+from django.utils import translation
 
 from orkesteri.accounts.models import User
 from orkesteri.notifications import actions
@@ -81,4 +85,72 @@ def test_a_workspace_left_is_no_longer_shown(acme: Workspace, alice: User, bob: 
 def test_deleting_the_workspace_deletes_its_notifications(acme: Workspace, alice: User) -> None:
     note(alice, acme)
     acme.delete()
+    assert not Notification.objects.exists()
+
+
+def letter() -> tuple[str, str]:
+    """The letter of the tests below: says which language it was written in."""
+    return f"Subject in {translation.get_language()}", "Body"
+
+
+def test_tell_tells_each_active_person_once_in_their_language(
+    acme: Workspace, alice: User, bob: User, charlie: User
+) -> None:
+    acme.languages = ["fi", "en"]
+    acme.save(update_fields=["languages"])
+    User.objects.filter(pk=alice.pk).update(language="sv")
+    alice.refresh_from_db()
+    User.objects.filter(pk=charlie.pk).update(is_active=False)
+    charlie.refresh_from_db()
+    actions.tell(
+        [alice, bob, alice, None, charlie], acme, K.PUBLISH_FAILED, "e:1", "/w/", "Why", letter
+    )
+    rows = Notification.objects.order_by("user__email")
+    assert [(n.user, n.title, n.body) for n in rows] == [
+        (alice, "Subject in sv", "Why"),
+        (bob, "Subject in fi", "Why"),  # no language of his own: the workspace's first
+    ]
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        (alice.email, "Subject in sv"),
+        (bob.email, "Subject in fi"),
+    ]
+
+
+def test_tell_writes_every_notification_before_the_first_email(
+    acme: Workspace, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+
+    def count(*args: Any, **kwargs: Any) -> None:
+        seen.append(Notification.objects.count())
+
+    monkeypatch.setattr("orkesteri.notifications.actions.send_mail", count)
+    actions.tell([alice, bob], acme, K.PUBLISH_FAILED, "e:1", "/w/", "Why", letter)
+    assert seen == [2, 2]
+
+
+def test_a_second_run_emails_only_those_the_first_did_not_reach(
+    acme: Workspace, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = actions.send_mail
+
+    def fails_for_bob(subject: str, body: str, sender: None, to: list[str]) -> int:
+        if to == [bob.email]:
+            raise ConnectionRefusedError("SMTP is down")
+        return real(subject, body, sender, to)
+
+    monkeypatch.setattr("orkesteri.notifications.actions.send_mail", fails_for_bob)
+    with pytest.raises(ConnectionRefusedError):
+        actions.tell([alice, bob], acme, K.PUBLISH_FAILED, "e:1", "/w/", "Why", letter)
+    assert Notification.objects.count() == 2
+    monkeypatch.undo()
+    for _ in range(2):  # huey's retry, then one more
+        actions.tell([alice, bob], acme, K.PUBLISH_FAILED, "e:1", "/w/", "Why", letter)
+    assert Notification.objects.count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, bob.email])
+
+
+def test_tell_needs_a_key(acme: Workspace, alice: User) -> None:
+    with pytest.raises(ValueError):
+        actions.tell([alice], acme, K.PUBLISH_FAILED, "", "/w/", "Why", letter)
     assert not Notification.objects.exists()

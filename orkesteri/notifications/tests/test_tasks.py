@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orkesteri.accounts.models import User
+from orkesteri.channels import actions as channel_actions
 from orkesteri.channels.models import Channel
 from orkesteri.channels.tasks import send_reconnect_email
 from orkesteri.networks.base import AdapterError, AuthExpired, Rejected
@@ -25,6 +27,35 @@ from orkesteri.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 K = Notification.Kind
+
+
+class Enqueued:
+    """The notification tasks' arguments as the actions enqueued them, so a test can run a
+    task again with the same ones, as huey's retry does."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def again(self, task: Any) -> None:
+        args = [args for called, args in self.calls if called is task][-1]
+        task.call_local(*args)
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
+    record = Enqueued()
+    for where, task in (
+        ("orkesteri.publishing.tasks.send_failure_email", send_failure_email),
+        ("orkesteri.publishing.tasks.send_review_email", send_review_email),
+        ("orkesteri.channels.tasks.send_reconnect_email", send_reconnect_email),
+    ):
+
+        def spy(*args: Any, task: Any = task) -> Any:
+            record.calls.append((task, args))
+            return task(*args)
+
+        monkeypatch.setattr(where, spy)
+    return record
 
 
 def failed_delivery(
@@ -52,6 +83,7 @@ def test_a_failure_notifies_the_author_and_managers_once_each(
     channel: Channel,
     scripted: type[Scripted],
     django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
 ) -> None:
     manager, other_editor = member_of_role("manager"), member_of_role("editor")
     scripted.script = [Rejected("The text is too long for Scripted.")]
@@ -69,7 +101,7 @@ def test_a_failure_notifies_the_author_and_managers_once_each(
     assert sorted(m.to[0] for m in mail.outbox) == [alice.email, bob.email, manager.email]
 
     # The worker runs the task again (a retry after a crash): nobody is notified twice.
-    send_failure_email.call_local(delivery.pk)
+    enqueued.again(send_failure_email)
     assert Notification.objects.count() == 3
 
 
@@ -86,13 +118,14 @@ def test_the_in_app_one_survives_a_mail_server_that_fails(
     def down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionRefusedError("SMTP is down")
 
-    monkeypatch.setattr("orkesteri.publishing.tasks.send_mail", down)
+    monkeypatch.setattr("orkesteri.notifications.actions.send_mail", down)
+    key = f"delivery:{delivery.pk}:v{delivery.version}"
     with pytest.raises(ConnectionRefusedError):
-        send_failure_email.call_local(delivery.pk)
+        send_failure_email.call_local(delivery.pk, key)
     [row] = Notification.objects.all()
     assert (row.user, row.body) == (alice, "Refused.")
     monkeypatch.undo()
-    send_failure_email.call_local(delivery.pk)  # huey's retry
+    send_failure_email.call_local(delivery.pk, key)  # huey's retry
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
 
@@ -136,6 +169,7 @@ def test_asking_for_changes_notifies_the_author(
     bob: User,
     channel: Channel,
     django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
 ) -> None:
     post = actions.create_post(acme, bob, actions.PostInput(text="Draft", channel_ids=[channel.pk]))
     with django_capture_on_commit_callbacks(execute=True):
@@ -146,7 +180,7 @@ def test_asking_for_changes_notifies_the_author(
     assert row.body == "Say which roast."
     assert row.url == f"/w/acme/posts/{post.pk}/"
 
-    send_review_email.call_local(post.pk)  # a retry of the same request
+    enqueued.again(send_review_email)  # a retry of the same request
     assert Notification.objects.count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         actions.request_changes(post, alice.email, "Say which roast.")  # a second round
@@ -162,6 +196,7 @@ def test_a_lost_channel_notifies_its_managers(
     channel: Channel,
     scripted: type[Scripted],
     django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
 ) -> None:
     manager = member_of_role("manager")
     scripted.script = [AuthExpired("The token was revoked.")]
@@ -175,13 +210,89 @@ def test_a_lost_channel_notifies_its_managers(
         assert n.title == "@acme needs reconnecting"
         assert n.body == "The token was revoked."
         assert n.url == "/w/acme/channels/"
-    send_reconnect_email.call_local(channel.pk)  # a retry
+    enqueued.again(send_reconnect_email)  # a retry
     assert Notification.objects.count() == 2
 
 
 def test_a_channel_reconnected_before_the_task_runs_notifies_nobody(
     acme: Workspace, alice: User, channel: Channel
 ) -> None:
-    send_reconnect_email.call_local(channel.pk)
+    send_reconnect_email.call_local(channel.pk, f"channel:{channel.pk}:reconnect:")
     assert not Notification.objects.exists()
     assert Post.objects.count() == 0
+
+
+def test_a_failure_retried_after_the_delivery_changed_tells_nobody_twice(
+    acme: Workspace,
+    alice: User,
+    bob: User,
+    channel: Channel,
+    scripted: type[Scripted],
+    django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
+) -> None:
+    scripted.script = [Rejected("Refused.")]
+    delivery = failed_delivery(acme, bob, alice, channel, django_capture_on_commit_callbacks)
+    assert (Notification.objects.count(), len(mail.outbox)) == (2, 2)
+    # A later write moves the delivery's version on before huey retries the task.
+    Delivery.objects.filter(pk=delivery.pk).update(version=F("version") + 1)
+    enqueued.again(send_failure_email)
+    assert (Notification.objects.count(), len(mail.outbox)) == (2, 2)
+
+
+def test_a_request_retried_after_the_post_was_edited_tells_nobody_twice(
+    acme: Workspace,
+    alice: User,
+    bob: User,
+    channel: Channel,
+    django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
+) -> None:
+    post = actions.create_post(acme, bob, actions.PostInput(text="Draft", channel_ids=[channel.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.request_changes(post, alice.email, "Say which roast.")
+    assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
+    edited = actions.post_input_of(post)
+    edited.text = "Dark roast"
+    actions.update_post(post, bob, edited)
+    enqueued.again(send_review_email)
+    assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
+
+
+def test_a_loss_retried_after_another_failure_tells_nobody_twice(
+    acme: Workspace,
+    alice: User,
+    bob: User,
+    channel: Channel,
+    scripted: type[Scripted],
+    django_capture_on_commit_callbacks: Any,
+    enqueued: Enqueued,
+) -> None:
+    scripted.script = [AuthExpired("The token was revoked.")]
+    failed_delivery(acme, bob, alice, channel, django_capture_on_commit_callbacks)
+    assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
+    channel.refresh_from_db()
+    lost_at = channel.status_changed_at
+    channel_actions.note_failure(channel, AuthExpired("Still revoked."))
+    channel.refresh_from_db()
+    assert channel.status_changed_at != lost_at
+    enqueued.again(send_reconnect_email)
+    assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
+
+
+def test_only_active_owners_and_managers_hear_of_a_lost_channel(
+    acme: Workspace,
+    alice: User,
+    bob: User,
+    member_of_role: Callable[[str], User],
+    channel: Channel,
+    scripted: type[Scripted],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    gone = member_of_role("manager")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    member_of_role("client")
+    scripted.script = [AuthExpired("The token was revoked.")]
+    failed_delivery(acme, bob, alice, channel, django_capture_on_commit_callbacks)
+    assert [n.user for n in Notification.objects.all()] == [alice]
+    assert [m.to for m in mail.outbox] == [[alice.email]]
