@@ -72,6 +72,7 @@ def test_publish_now_goes_out_through_the_queue(
         ({"text": "x", "channels": []}, "channels"),
         ({"text": "", "channels": ["FEED"]}, "text"),
         ({"text": "x", "channels": [999999]}, "channels"),
+        ({"text": "x", "channels": [2**64]}, "channels.0"),  # past the database's integers
         (
             {"text": "x", "channels": ["FEED"], "scheduled_at": "2020-01-01T00:00:00+00:00"},
             "scheduled_at",

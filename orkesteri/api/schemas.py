@@ -14,6 +14,7 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 # Database ids are positive 64-bit integers; a larger number is a 422, not a driver error.
 ObjectId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+BodyId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # the same, in a request body
 
 
 class FieldError(Schema):
@@ -208,7 +209,7 @@ class ChannelOut(Schema):
 
 class PostIn(InputSchema):
     text: str = Field("", max_length=50_000)
-    channels: list[int] = Field(min_length=1, max_length=100, description="Channel ids.")
+    channels: list[BodyId] = Field(min_length=1, max_length=100, description="Channel ids.")
     scheduled_at: datetime | None = Field(
         None, description="When to publish, ISO 8601 with its offset (e.g. 2026-12-01T09:00+02:00)."
     )
@@ -228,7 +229,7 @@ class PostIn(InputSchema):
 
 class PostPatch(InputSchema):
     text: str | None = Field(None, max_length=50_000)
-    channels: list[int] | None = Field(None, min_length=1, max_length=100)
+    channels: list[BodyId] | None = Field(None, min_length=1, max_length=100)
     scheduled_at: datetime | None = None
     publish_now: bool = False
     queue: bool = False
