@@ -15,7 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,11 +105,67 @@ def _clean(workspace: Workspace, data: PostInput) -> list[Channel]:
 
 
 @transaction.atomic
-def create_post(
-    workspace: Workspace, author: User | None, data: PostInput, *, audit: bool = True
-) -> Post:
+def create_post(workspace: Workspace, author: User | None, data: PostInput) -> Post:
     channels = _clean(workspace, data)
-    post = Post.objects.create(
+    post = _new_post(workspace, author, data)
+    post.save()
+    _set_channels(post, channels, data)
+    _set_media(post, data)
+    record(workspace, author, "post.created", post_label(post))
+    return post
+
+
+def create_scheduled(
+    workspace: Workspace,
+    author: User | None,
+    items: Sequence[tuple[PostInput, datetime]],
+    *,
+    waiting: bool,
+    **fields: Any,
+) -> list[Post]:
+    """Write new posts at their times in a few statements for them all (the CSV import, the
+    occurrences of a repeating post): each post with `fields`, a variant and a delivery per
+    channel, its images; waiting for approval, or scheduled with their sends queued once the
+    transaction commits. The caller has checked the input (the workspace's channels and
+    images, times to come); a delivery is left at version 1, as `schedule_post` leaves one."""
+    status = S.AWAITING_APPROVAL if waiting else S.SCHEDULED
+    posts = Post.objects.bulk_create(
+        _new_post(
+            workspace,
+            author,
+            data,
+            scheduled_at=when,
+            status=derive_post_status([status]),
+            **fields,
+        )
+        for data, when in items
+    )
+    pairs = list(zip(posts, (data for data, _when in items), strict=True))
+    variants = Variant.objects.bulk_create(
+        Variant(post=post, channel_id=channel_id, **_variant_fields(channel_id, data))
+        for post, data in pairs
+        for channel_id in data.channel_ids
+    )
+    PostMedia.objects.bulk_create(item for post, data in pairs for item in _media_of(post, data))
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(
+            post=variant.post,
+            variant=variant,
+            channel_id=variant.channel_id,
+            status=status,
+            version=1,
+            due_at=variant.post.scheduled_at,
+        )
+        for variant in variants
+    )
+    if not waiting:
+        for delivery in deliveries:
+            enqueue(delivery)
+    return posts
+
+
+def _new_post(workspace: Workspace, author: User | None, data: PostInput, **fields: Any) -> Post:
+    return Post(
         workspace=workspace,
         author=author,
         text=data.text,
@@ -119,12 +176,16 @@ def create_post(
         campaign=data.campaign.strip(),
         notes=data.notes,
         **series.rule_fields(data.repeat),
+        **fields,
     )
-    _set_channels(post, channels, data)
-    _set_media(post, data)
-    if audit:  # the copies of a repeating post are recorded once, as its series
-        record(workspace, author, "post.created", post_label(post))
-    return post
+
+
+def _variant_fields(channel_id: int, data: PostInput) -> dict[str, Any]:
+    return {
+        "text": data.overrides.get(channel_id, ""),
+        "thread": [t for t in data.thread if t.strip()],
+        "options": data.options.get(channel_id, {}),
+    }
 
 
 def _set_channels(post: Post, channels: list[Channel], data: PostInput) -> None:
@@ -132,25 +193,23 @@ def _set_channels(post: Post, channels: list[Channel], data: PostInput) -> None:
     Variant.objects.filter(post=post).exclude(channel_id__in=keep).delete()
     for channel in channels:
         variant, _created = Variant.objects.update_or_create(
-            post=post,
-            channel=channel,
-            defaults={
-                "text": data.overrides.get(channel.pk, ""),
-                "thread": [t for t in data.thread if t.strip()],
-                "options": data.options.get(channel.pk, {}),
-            },
+            post=post, channel=channel, defaults=_variant_fields(channel.pk, data)
         )
         Delivery.objects.get_or_create(variant=variant, defaults={"post": post, "channel": channel})
 
 
 def _set_media(post: Post, data: PostInput) -> None:
     PostMedia.objects.filter(post=post).delete()
-    PostMedia.objects.bulk_create(
+    PostMedia.objects.bulk_create(_media_of(post, data))
+
+
+def _media_of(post: Post, data: PostInput) -> list[PostMedia]:
+    return [
         PostMedia(
             post=post, asset_id=asset, position=n, watermark=data.watermark, enhance=data.enhance
         )
         for n, asset in enumerate(dict.fromkeys(data.media))
-    )
+    ]
 
 
 @transaction.atomic
@@ -183,8 +242,9 @@ def update_post(
     locked.save()
     _set_channels(locked, channels, data)
     _set_media(locked, data)
-    if locked.scheduled_at is not None:
-        _schedule_deliveries(locked, locked.scheduled_at)  # new channels join; versions move on
+    if locked.scheduled_at is not None and not needs_approval(locked):
+        # New channels join; the versions move on, so sends queued before do nothing.
+        _schedule_deliveries([locked.pk], locked.scheduled_at)
     if audit:  # autosaves of a draft every few seconds would drown the audit log
         record(post.workspace, actor, "post.updated", post_label(locked))
     return locked
@@ -238,9 +298,7 @@ def passed_message() -> str:
 
 
 @transaction.atomic
-def schedule_post(
-    post: Post, actor: User | None, when: datetime | None, *, audit: bool = True
-) -> Post:
+def schedule_post(post: Post, actor: User | None, when: datetime | None) -> Post:
     """Publish at `when` (None: now). Waits for approval where the workspace asks for it.
 
     A post that repeats and is in no series yet gets its later occurrences now (series.py).
@@ -265,26 +323,33 @@ def schedule_post(
         locked.deliveries.filter(status__in=OPEN).update(
             status=S.AWAITING_APPROVAL, due_at=due, version=F("version") + 1
         )
-        if audit:
-            record(locked.workspace, actor, "post.submitted", post_label(locked))
+        record(locked.workspace, actor, "post.submitted", post_label(locked))
     else:
-        _schedule_deliveries(locked, due)
-        if audit:
-            record(locked.workspace, actor, "post.scheduled", post_label(locked))
+        _schedule_deliveries([locked.pk], due)
+        record(locked.workspace, actor, "post.scheduled", post_label(locked))
     refresh_post_status(locked)
     if times:
         series.create_series(locked, actor, times)
     return locked
 
 
-def _schedule_deliveries(post: Post, due: datetime) -> None:
-    if needs_approval(post):
-        return
-    ids = list(post.deliveries.filter(status__in=OPEN).values_list("pk", flat=True))
-    Delivery.objects.filter(pk__in=ids).update(
-        status=S.SCHEDULED, due_at=due, version=F("version") + 1, attempts=0, last_error=""
+def _schedule_deliveries(post_ids: Sequence[int], due: datetime | None = None) -> None:
+    """The posts' open deliveries scheduled at `due` (None: each post's own time, or now if
+    that has passed), their sends queued once the transaction commits."""
+    ids = list(
+        Delivery.objects.filter(post_id__in=post_ids, status__in=OPEN).values_list("pk", flat=True)
     )
-    for delivery in Delivery.objects.filter(pk__in=ids):
+    if not ids:
+        return
+    own_time = Subquery(Post.objects.filter(pk=OuterRef("post_id")).values("scheduled_at")[:1])
+    Delivery.objects.filter(pk__in=ids).update(
+        status=S.SCHEDULED,
+        due_at=due if due is not None else Greatest(own_time, Value(timezone.now())),
+        version=F("version") + 1,
+        attempts=0,
+        last_error="",
+    )
+    for delivery in Delivery.objects.filter(pk__in=ids).only("pk", "version", "due_at"):
         enqueue(delivery)
 
 
@@ -300,7 +365,7 @@ def enqueue(delivery: Delivery) -> None:
 
 
 @transaction.atomic
-def approve_post(post: Post, approver: str, *, audit: bool = True) -> Post:
+def approve_post(post: Post, approver: str) -> Post:
     """Approve the post; approving a series' first post approves its waiting occurrences."""
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if locked.approved_at is None:
@@ -308,27 +373,45 @@ def approve_post(post: Post, approver: str, *, audit: bool = True) -> Post:
         locked.approved_by = approver[:254]
         locked.save(update_fields=["approved_at", "approved_by", "updated_at"])
     if locked.scheduled_at is not None:
-        due = max(locked.scheduled_at, timezone.now())
-        locked.deliveries.filter(status=S.AWAITING_APPROVAL).update(status=S.DRAFT)
-        _schedule_deliveries(locked, due)
+        _schedule_deliveries([locked.pk])
     refresh_post_status(locked)
-    more = series.approve_occurrences(locked, approver) if locked.series_id == locked.pk else 0
-    if audit:
-        label = f"{post_label(locked)} ({approver})"
+    label = f"{post_label(locked)} ({approver})"
+    if locked.series_id == locked.pk:
+        more = _approve_occurrences(locked, approver)
         if more:
             label = _("%(post)s and %(count)s later occurrences") % {"post": label, "count": more}
-        record(locked.workspace, None, "post.approved", label)
+    record(locked.workspace, None, "post.approved", label)
     return locked
 
 
+def _approve_occurrences(first: Post, approver: str) -> int:
+    """The series' occurrences that wait for approval, approved with their first post: the
+    same content (in a few statements for them all)."""
+    waiting = series.members(first).filter(status=Post.Status.AWAITING_APPROVAL)
+    ids = list(waiting.exclude(pk=first.pk).select_for_update().values_list("pk", flat=True))
+    if ids:
+        now = timezone.now()
+        Post.objects.filter(pk__in=ids, approved_at__isnull=True).update(
+            approved_at=now, approved_by=approver[:254], updated_at=now
+        )
+        _schedule_deliveries(ids)
+        refresh_post_statuses(ids)
+    return len(ids)
+
+
 @transaction.atomic
-def cancel_post(post: Post, actor: User | None, *, audit: bool = True) -> Post:
+def cancel_post(post: Post, actor: User | None) -> Post:
     """Stop whatever has not gone out yet; what was published stays published."""
-    post.deliveries.filter(status__in=OPEN).update(status=S.CANCELLED, version=F("version") + 1)
-    if audit:
-        record(post.workspace, actor, "post.cancelled", post_label(post))
+    cancel_deliveries([post.pk])
+    record(post.workspace, actor, "post.cancelled", post_label(post))
     refresh_post_status(post)
     return post
+
+
+def cancel_deliveries(post_ids: Sequence[int]) -> None:
+    Delivery.objects.filter(post_id__in=post_ids, status__in=OPEN).update(
+        status=S.CANCELLED, version=F("version") + 1
+    )
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from orkesteri.accounts.models import User
 from orkesteri.channels.models import Channel
 from orkesteri.networks.base import Adapter, Draft, Feature
 from orkesteri.publishing import actions
-from orkesteri.publishing.models import Delivery, Post, Variant
+from orkesteri.publishing.models import Delivery
 from orkesteri.workspaces.actions import record
 from orkesteri.workspaces.models import Workspace
 
@@ -650,38 +650,16 @@ def _recheck(workspace: Workspace, rows: list[Row]) -> Iterator[tuple[Row, str |
 def _write(
     workspace: Workspace, actor: User | None, rows: list[Row], source: str, waiting: bool
 ) -> None:
-    status = S.AWAITING_APPROVAL if waiting else S.SCHEDULED
-    posts = Post.objects.bulk_create(
-        Post(
-            workspace=workspace,
-            author=actor,
+    items = []
+    for row in rows:
+        assert row.scheduled_at is not None  # _recheck let only rows with a time through
+        data = actions.PostInput(
             text=row.text,
+            channel_ids=[c.pk for c in row.channels],
             link=row.link,
             first_comment=row.first_comment,
-            pillar=row.pillar.strip(),
+            pillar=row.pillar,
             notes=row.notes(source),
-            scheduled_at=row.scheduled_at,
-            status=actions.derive_post_status([status] * len(row.channels)),
         )
-        for row in rows
-    )
-    variants = Variant.objects.bulk_create(
-        Variant(post=post, channel=channel)
-        for post, row in zip(posts, rows, strict=True)
-        for channel in row.channels
-    )
-    # Version 1, as `schedule_post` leaves a new delivery: its one state change bumps it.
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(
-            post=variant.post,
-            variant=variant,
-            channel=variant.channel,
-            status=status,
-            version=1,
-            due_at=variant.post.scheduled_at,
-        )
-        for variant in variants
-    )
-    if not waiting:
-        for delivery in deliveries:
-            actions.enqueue(delivery)
+        items.append((data, row.scheduled_at))
+    actions.create_scheduled(workspace, actor, items, waiting=waiting)

@@ -149,20 +149,22 @@ def check_rule_change(post: Post, rule: Repeat | None, *, scheduling: bool) -> N
 
 @transaction.atomic
 def create_series(first: Post, actor: User | None, times: list[datetime]) -> list[Post]:
-    """Copy `first` for each later time and schedule each copy; `first` is scheduled already.
+    """Copies of `first` at each later time, scheduled like it (`first` is scheduled already),
+    written together (actions.create_scheduled).
 
     An approval of the first post before it was scheduled covers the copies too: they are
-    the same content. Each copy is scheduled through `schedule_post`, so one that needs
-    approval waits for it like any post.
+    the same content. Where it is missing, they wait for it like the first post.
     """
     data = actions.post_input_of(first)
-    copies = []
-    for when in times[1:]:
-        copy = actions.create_post(first.workspace, first.author, data, audit=False)
-        Post.objects.filter(pk=copy.pk).update(
-            series=first, approved_at=first.approved_at, approved_by=first.approved_by
-        )
-        copies.append(actions.schedule_post(copy, actor, when, audit=False))
+    copies = actions.create_scheduled(
+        first.workspace,
+        first.author,
+        [(data, when) for when in times[1:]],
+        waiting=actions.needs_approval(first),
+        series_id=first.pk,
+        approved_at=first.approved_at,
+        approved_by=first.approved_by,
+    )
     Post.objects.filter(pk=first.pk).update(series=first)
     first.series_id = first.pk
     record(
@@ -201,27 +203,17 @@ def cancel_from(post: Post, actor: User | None) -> int:
     """Cancel this occurrence and every later one; what was published stays published."""
     if post.series_id is None:
         raise ActionError(_("This post does not repeat."))
-    stopped = 0
-    for member in _from(post).filter(deliveries__status__in=actions.OPEN).distinct():
-        actions.cancel_post(member, actor, audit=False)
-        stopped += 1
+    open_posts = _from(post).filter(deliveries__status__in=actions.OPEN).distinct()
+    ids = list(open_posts.values_list("pk", flat=True))
+    actions.cancel_deliveries(ids)
+    actions.refresh_post_statuses(ids)
     record(
         post.workspace,
         actor,
         "post.series_cancelled",
-        f"{actions.post_label(post)} ({stopped})",
+        f"{actions.post_label(post)} ({len(ids)})",
     )
-    return stopped
-
-
-def approve_occurrences(first: Post, approver: str) -> int:
-    """Approving a series' first post approves every occurrence that waits for approval."""
-    waiting = members(first).filter(status=Post.Status.AWAITING_APPROVAL).exclude(pk=first.pk)
-    approved = 0
-    for member in waiting:
-        actions.approve_post(member, approver, audit=False)
-        approved += 1
-    return approved
+    return len(ids)
 
 
 def before_delete(post: Post) -> None:
