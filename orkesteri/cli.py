@@ -75,7 +75,9 @@ def worker() -> int:
     django_setup()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=settings.WORKER_THREADS, worker_type="thread")
+    # An idle thread looks at the queue at least once a second (huey's default backs off to
+    # 10 s): on the SQLite queue, which is polled, "Publish now" waited up to 10 s to start.
+    call_command("run_huey", workers=settings.WORKER_THREADS, worker_type="thread", max_delay=1.0)
     return 0
 
 
