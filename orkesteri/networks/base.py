@@ -11,8 +11,9 @@ Generic code never names a network: it asks the adapter class for `features`, `l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -203,6 +204,41 @@ class Counts:
     note: str = ""  # e.g. why some numbers are unavailable
 
 
+# The metrics Orkesteri keeps (analytics). Account: the channel's audience and output.
+ACCOUNT_METRICS = ("followers", "following", "posts")
+# Post: reactions and reach. "replies" are comments; "reposts" are boosts/shares/retweets.
+POST_METRICS = ("likes", "replies", "reposts", "quotes", "views", "reach", "impressions")
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What `fetch_samples` read: the account's counts and each asked post's counts.
+
+    `posts` maps the Receipt's remote_id to its counts; a post the network no longer shows
+    (deleted) is in `gone`, not in `posts`. A metric the network does not give is absent.
+    """
+
+    account: Mapping[str, int]
+    posts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    gone: frozenset[str] = frozenset()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """One of the account's own posts as the network lists it (backfill of history)."""
+
+    remote_id: str
+    published_at: datetime  # aware, UTC
+    text: str = ""
+    url: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    images: int = 0  # how many images or videos it carries
+    video: bool = False
+    link: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)  # as Receipt.data
+
+
 # --- the adapter -----------------------------------------------------------------------
 
 
@@ -289,6 +325,40 @@ class Adapter:
 
     def post_counts(self, receipt: Receipt) -> Counts:
         raise Unsupported(_("%(network)s does not report post numbers.") % {"network": self.label})
+
+    # analytics: what the collector asks (orkesteri/analytics/collect.py)
+
+    # The POST_METRICS this network gives for a post; empty: it gives none (declared, so
+    # dashboards say so instead of showing zeros).
+    post_metrics: ClassVar[frozenset[str]] = frozenset()
+    # How many posts one fetch_samples call may ask about (the collector splits the rest).
+    samples_batch: ClassVar[int] = 25
+
+    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+        """The account's counts now and those of `posts` (at most `samples_batch`).
+
+        The default asks `account_counts` once and `post_counts` per post; a network with a
+        batch endpoint overrides it. Raises Unsupported when the network gives no metrics.
+        """
+        if Feature.METRICS not in self.features:
+            raise Unsupported(_("%(network)s does not report figures.") % {"network": self.label})
+        account = self.account_counts()
+        found: dict[str, Mapping[str, int]] = {}
+        gone: set[str] = set()
+        for receipt in posts:
+            if not self.post_metrics:
+                break
+            try:
+                found[receipt.remote_id] = self.post_counts(receipt).values
+            except Rejected:
+                gone.add(receipt.remote_id)
+        return Samples(account.values, found, frozenset(gone), account.note)
+
+    def recent_posts(self, limit: int) -> list[RemotePost]:
+        """The account's own latest posts, newest first, at most `limit` (backfill)."""
+        raise Unsupported(
+            _("%(network)s does not list an account's earlier posts.") % {"network": self.label}
+        )
 
 
 def web_url(value: Any) -> str:

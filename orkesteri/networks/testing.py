@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import pytest
 
 from orkesteri.networks.base import (
+    POST_METRICS,
     Adapter,
     AdapterError,
     Draft,
@@ -148,6 +149,8 @@ class AdapterContract:
         if Feature.METRICS not in features:
             with pytest.raises(Unsupported):
                 adapter.account_counts()
+            with pytest.raises(Unsupported):
+                adapter.fetch_samples([Receipt("1")])
         if Feature.OAUTH not in features:
             with pytest.raises(Unsupported):
                 adapter.authorize_url({}, "http://127.0.0.1/cb", "state")
@@ -156,6 +159,15 @@ class AdapterContract:
         if Feature.MEDIA not in features:
             image = Image(PIXEL_PNG, "image/png", 1, 1)
             assert adapter.problems(Draft("picture", images=(image,)))
+
+    def test_it_declares_the_figures_it_gives(self) -> None:
+        adapter_class = self.adapter_class
+        assert isinstance(adapter_class.post_metrics, frozenset)
+        assert adapter_class.post_metrics <= set(POST_METRICS)
+        assert isinstance(adapter_class.samples_batch, int)
+        assert adapter_class.samples_batch >= 1
+        if Feature.METRICS not in adapter_class.features:
+            assert not adapter_class.post_metrics
 
     def test_unknown_errors_map_to_adapter_error(self, broken_adapter: Adapter) -> None:
         with pytest.raises(AdapterError) as caught:

@@ -13,7 +13,7 @@ key, and the adapter then returns the receipt of the post that is already there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -50,6 +50,9 @@ from orkesteri.networks.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Samples,
+    web_url,
 )
 from orkesteri.networks.bluesky import conf, records
 from orkesteri.networks.bluesky.forms import ConnectForm
@@ -122,6 +125,10 @@ class BlueskyAdapter(Adapter):
         "paste it below with your handle."
     )
     idempotent = True
+    # app.bsky.feed.defs#postView: likeCount, repostCount, replyCount, quoteCount; the
+    # AppView counts no views.
+    post_metrics = frozenset({"likes", "reposts", "replies", "quotes"})
+    samples_batch = conf.GET_POSTS_MAX
 
     def __init__(self, credentials: Mapping[str, Any], config: Mapping[str, Any]) -> None:
         super().__init__(credentials, config)
@@ -183,23 +190,110 @@ class BlueskyAdapter(Adapter):
 
     def post_counts(self, receipt: Receipt) -> Counts:
         uri = str(receipt.data.get("uri") or receipt.remote_id)
-        params = models.AppBskyFeedGetPosts.Params(uris=[uri])
-        answer = self._call(lambda client: client.app.bsky.feed.get_posts(params))
-        if not answer.posts:
+        posts = self._get_posts([uri])
+        if not posts:
             raise AdapterError(
                 _(
                     "Bluesky does not show this post: it was deleted, or Bluesky has not "
                     "caught up with it yet."
                 )
             )
-        post = answer.posts[0]
-        values = {
-            "likes": post.like_count,
-            "reposts": post.repost_count,
-            "replies": post.reply_count,
-            "quotes": post.quote_count,
-        }
-        return Counts({name: value for name, value in values.items() if value is not None})
+        return Counts(_view_counts(posts[0]))
+
+    # analytics
+
+    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+        """The profile's counts and the posts' through app.bsky.feed.getPosts, 25 at a time.
+
+        A post the AppView does not show is gone only if its record is gone from the
+        repository too; one it has not indexed yet is left out, to be asked again later.
+        """
+        account = self.account_counts()
+        uris: dict[str, str] = {}  # the post's at:// URI → its Receipt's remote_id
+        gone: set[str] = set()
+        for receipt in posts:
+            uri = _readable_uri(receipt)
+            if uri is None:
+                gone.add(receipt.remote_id)
+            else:
+                uris[uri] = receipt.remote_id
+        found: dict[str, Mapping[str, int]] = {}
+        wanted = list(uris)
+        for start in range(0, len(wanted), conf.GET_POSTS_MAX):
+            for post in self._get_posts(wanted[start : start + conf.GET_POSTS_MAX]):
+                if post.uri in uris:
+                    found[uris[post.uri]] = _view_counts(post)
+        for uri, remote_id in uris.items():
+            if remote_id not in found and not self._record_exists(AtUri.from_str(uri)):
+                gone.add(remote_id)
+        return Samples(account.values, found, frozenset(gone), account.note)
+
+    def recent_posts(self, limit: int) -> list[RemotePost]:
+        """The account's own posts from app.bsky.feed.getAuthorFeed, without replies and
+        reposts, following the cursor until `limit` are found or the feed ends."""
+        did = self._session().did
+        found: list[RemotePost] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            page = self._author_feed(did, cursor, min(limit - len(found), conf.AUTHOR_FEED_PAGE))
+            for item in page.feed:
+                post = self._remote_post(item.post) if _is_own_post(item, did) else None
+                if post is not None:
+                    found.append(post)
+            if not page.feed or not page.cursor or page.cursor == cursor:
+                break
+            cursor = page.cursor
+        return found[:limit]
+
+    def _get_posts(self, uris: list[str]) -> list[models.AppBskyFeedDefs.PostView]:
+        params = models.AppBskyFeedGetPosts.Params(uris=uris)
+        return list(self._call(lambda client: client.app.bsky.feed.get_posts(params)).posts)
+
+    def _author_feed(
+        self, did: str, cursor: str | None, limit: int
+    ) -> models.AppBskyFeedGetAuthorFeed.Response:
+        params = models.AppBskyFeedGetAuthorFeed.Params(
+            actor=did, cursor=cursor, limit=max(limit, 1), filter=conf.AUTHOR_FEED_FILTER
+        )
+        return self._call(lambda client: client.app.bsky.feed.get_author_feed(params))
+
+    def _record_exists(self, uri: AtUri) -> bool:
+        """Whether the post's record is still in its repository (com.atproto.repo.getRecord
+        answers 400 RecordNotFound once it is deleted)."""
+        if uri.hostname != self._session().did:
+            return False  # another account's post: only the AppView could tell
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=uri.hostname, collection=uri.collection, rkey=uri.rkey
+        )
+
+        def read(client: Client) -> bool:
+            try:
+                client.com.atproto.repo.get_record(params)
+            except RequestErrorBase as exc:
+                if _error_name(exc) == "RecordNotFound":
+                    return False
+                raise
+            return True
+
+        return self._call(read)
+
+    def _remote_post(self, post: models.AppBskyFeedDefs.PostView) -> RemotePost | None:
+        record = post.record
+        published_at = _utc(_field(record, "created_at", "createdAt")) or _utc(post.indexed_at)
+        if published_at is None:
+            return None
+        images, video, link = _embed_summary(post.embed)
+        return RemotePost(
+            remote_id=post.uri,
+            published_at=published_at,
+            text=str(_field(record, "text") or ""),
+            url=self._post_url(post.uri),
+            counts=_view_counts(post),
+            images=images,
+            video=video,
+            link=link,
+            data=records.receipt_data(post.uri, post.cid, _reply_of(record)),
+        )
 
     # the SDK client and its session
 
@@ -279,16 +373,16 @@ class BlueskyAdapter(Adapter):
             return None
 
     def _receipt(self, uri: str, cid: str, reply: dict[str, Any] | None) -> Receipt:
+        return Receipt(
+            remote_id=uri, url=self._post_url(uri), data=records.receipt_data(uri, cid, reply)
+        )
+
+    def _post_url(self, uri: str) -> str:
         session = self._session()
         # An account whose handle no longer verifies has the handle "handle.invalid"
         # (https://atproto.com/specs/handle); its pages work by DID.
         profile = session.did if session.handle == "handle.invalid" else session.handle
-        rkey = AtUri.from_str(uri).rkey
-        return Receipt(
-            remote_id=uri,
-            url=f"{conf.APP_URL}/profile/{profile}/post/{rkey}",
-            data=records.receipt_data(uri, cid, reply),
-        )
+        return f"{conf.APP_URL}/profile/{profile}/post/{AtUri.from_str(uri).rkey}"
 
     def _post_record(self, client: Client, draft: Draft) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -453,6 +547,78 @@ def _post_uri(remote_id: str) -> AtUri:
     if uri.collection != conf.POST_COLLECTION or not uri.rkey:
         raise Rejected(_("%(id)s is not a Bluesky post address.") % {"id": remote_id})
     return uri
+
+
+# --- analytics helpers -----------------------------------------------------------------
+
+
+def _view_counts(post: models.AppBskyFeedDefs.PostView) -> dict[str, int]:
+    values = {
+        "likes": post.like_count,
+        "reposts": post.repost_count,
+        "replies": post.reply_count,
+        "quotes": post.quote_count,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _readable_uri(receipt: Receipt) -> str | None:
+    """The post's at:// URI, or None if the receipt holds no Bluesky post address."""
+    uri = str(receipt.data.get("uri") or receipt.remote_id)
+    try:
+        _post_uri(uri)
+    except Rejected:
+        return None
+    return uri
+
+
+def _is_own_post(item: models.AppBskyFeedDefs.FeedViewPost, did: str) -> bool:
+    # A repost (or a pinned post, when asked for) carries a `reason`
+    # (app.bsky.feed.defs#feedViewPost).
+    return item.reason is None and item.post.author.did == did
+
+
+def _field(record: Any, *names: str) -> Any:
+    """A field of a record the SDK parsed into a model, or left as a dict."""
+    for name in names:
+        value = record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _reply_of(record: Any) -> dict[str, Any] | None:
+    """The record's reply refs as records.receipt_data reads them, if it is a reply."""
+    root = _field(_field(record, "reply") or {}, "root")
+    uri, cid = _field(root or {}, "uri"), _field(root or {}, "cid")
+    return {"root": {"uri": str(uri), "cid": str(cid)}} if uri and cid else None
+
+
+def _utc(value: Any) -> datetime | None:
+    """An aware UTC datetime from an AT Protocol datetime string (RFC 3339; a missing
+    zone is read as UTC), or None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _embed_summary(embed: Any) -> tuple[int, bool, str]:
+    """(images or videos, whether one is a video, external link) of a post view's embed."""
+    if isinstance(embed, models.AppBskyEmbedRecordWithMedia.View):
+        return _embed_summary(embed.media)
+    if isinstance(embed, models.AppBskyEmbedImages.View):
+        return len(embed.images), False, ""
+    if isinstance(embed, models.AppBskyEmbedGallery.View):
+        return len(embed.items), False, ""
+    if isinstance(embed, models.AppBskyEmbedVideo.View):
+        return 1, True, ""
+    if isinstance(embed, models.AppBskyEmbedExternal.View):
+        return 0, False, web_url(embed.external.uri)
+    return 0, False, ""
 
 
 # --- errors ----------------------------------------------------------------------------

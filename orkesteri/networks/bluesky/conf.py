@@ -83,3 +83,11 @@ TID_SPAN_BITS = 44
 # Bluesky's PDS allows 5,000 write points an hour per account and a create costs 3
 # (docs.bsky.app, "Rate Limits"): about 1,666 posts an hour.
 PUBLISH_RATE = Rate(1666, 3600)
+
+# Analytics. app.bsky.feed.getPosts: uris maxLength 25
+# (https://github.com/bluesky-social/atproto/blob/main/lexicons/app/bsky/feed/getPosts.json).
+GET_POSTS_MAX = 25
+# app.bsky.feed.getAuthorFeed: limit 1..100, filter "posts_no_replies" leaves out replies;
+# reposts still come, marked by a `reason` (lexicons/app/bsky/feed/getAuthorFeed.json).
+AUTHOR_FEED_PAGE = 100
+AUTHOR_FEED_FILTER = "posts_no_replies"

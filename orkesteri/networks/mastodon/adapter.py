@@ -9,12 +9,16 @@ lib/http's guarded client; client.talking_to maps every failure onto the contrac
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import html
+import re
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from time import sleep
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from mastodon import Mastodon
@@ -34,6 +38,8 @@ from orkesteri.networks.base import (
     Limits,
     Receipt,
     Rejected,
+    RemotePost,
+    Samples,
     generic_problems,
     web_url,
 )
@@ -95,6 +101,10 @@ class MastodonAdapter(Adapter):
     # POST /api/v1/statuses honours the Idempotency-Key header for an hour
     # (https://docs.joinmastodon.org/methods/statuses/#create): the same key, the same status.
     idempotent = True
+    # The Status entity counts favourites, reblogs and replies
+    # (https://docs.joinmastodon.org/entities/Status/); it documents no views or quotes.
+    post_metrics = frozenset({"likes", "reposts", "replies"})
+    samples_batch = conf.STATUSES_BATCH
 
     @property
     def limits(self) -> Limits:
@@ -238,25 +248,61 @@ class MastodonAdapter(Adapter):
 
     def account_counts(self) -> Counts:
         with self._api() as api:
-            account = api.account_verify_credentials()
-            return Counts(
-                {
-                    "followers": int(account["followers_count"]),
-                    "following": int(account["following_count"]),
-                    "posts": int(account["statuses_count"]),
-                }
-            )
+            return Counts(_account_counts(api.account_verify_credentials()))
 
     def post_counts(self, receipt: Receipt) -> Counts:
         with self._api() as api:
-            status = api.status(receipt.remote_id)
-            return Counts(
-                {
-                    "likes": int(status["favourites_count"]),
-                    "reposts": int(status["reblogs_count"]),
-                    "replies": int(status["replies_count"]),
-                }
-            )
+            return Counts(_status_counts(api.status(receipt.remote_id)))
+
+    # analytics
+
+    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+        """The account's counts and the statuses': 20 a call where the server has
+        GET /api/v1/statuses (4.3.0 and later), else one call per status."""
+        ids = list(dict.fromkeys(receipt.remote_id for receipt in posts))
+        with self._api() as api:
+            account = _account_counts(api.account_verify_credentials())
+            if ids and self._has_statuses_batch(api):
+                found = _statuses_in_batches(api, ids)
+            else:
+                found = _statuses_one_by_one(api, ids)
+        gone = frozenset(status_id for status_id in ids if status_id not in found)
+        return Samples(account, found, gone)
+
+    def recent_posts(self, limit: int) -> list[RemotePost]:
+        """The account's own statuses, newest first, without boosts and replies to others
+        (GET /api/v1/accounts/:id/statuses, paginated by max_id as its Link header does)."""
+        found: list[RemotePost] = []
+        with self._api() as api:
+            account_id = _id(api.account_verify_credentials())
+            max_id: str | None = None
+            while len(found) < limit:
+                page = api.account_statuses(
+                    account_id,
+                    exclude_reblogs=True,
+                    exclude_replies=True,
+                    max_id=max_id,
+                    limit=min(limit - len(found), conf.ACCOUNT_STATUSES_PAGE),
+                )
+                for status in page:
+                    post = None if status.get("reblog") else _remote_post(status)
+                    if post is not None:
+                        found.append(post)
+                if not page or _id(page[-1]) == max_id:
+                    break
+                max_id = _id(page[-1])
+        return found[:limit]
+
+    def _has_statuses_batch(self, api: Mastodon) -> bool:
+        """Whether the server's version has GET /api/v1/statuses; Mastodon.py is told that
+        version, so it lets the call through."""
+        version = _version(self.config.get("version"))
+        if version is None:
+            version = _version(_instance(api, self.instance_url)[0].get("version"))
+        if version is None or version < conf.STATUSES_BATCH_SINCE:
+            return False
+        api.mastodon_major, api.mastodon_minor, api.mastodon_patch = version
+        return True
 
     # helpers
 
@@ -410,6 +456,8 @@ def _limits_config(info: Mapping[str, Any], configuration: Mapping[str, Any]) ->
     statuses = configuration.get("statuses") or {}
     media = configuration.get("media_attachments") or {}
     found = {
+        # kept to know which methods the server has (fetch_samples)
+        "version": info.get("version") if isinstance(info.get("version"), str) else None,
         "max_characters": statuses.get("max_characters") or info.get("max_toot_chars"),
         "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
         "max_media_attachments": statuses.get("max_media_attachments"),
@@ -418,3 +466,92 @@ def _limits_config(info: Mapping[str, Any], configuration: Mapping[str, Any]) ->
         "description_limit": media.get("description_limit"),
     }
     return {key: value for key, value in found.items() if value is not None}
+
+
+# --- analytics helpers ---------------------------------------------------------------------
+
+
+def _account_counts(account: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        "followers": int(account["followers_count"]),
+        "following": int(account["following_count"]),
+        "posts": int(account["statuses_count"]),
+    }
+
+
+def _status_counts(status: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        "likes": int(status["favourites_count"]),
+        "reposts": int(status["reblogs_count"]),
+        "replies": int(status["replies_count"]),
+    }
+
+
+def _statuses_in_batches(api: Mastodon, ids: list[str]) -> dict[str, Mapping[str, int]]:
+    """GET /api/v1/statuses?id[]=…: a status that is gone is simply not in the answer."""
+    found: dict[str, Mapping[str, int]] = {}
+    for start in range(0, len(ids), conf.STATUSES_BATCH):
+        try:
+            statuses = api.statuses(ids[start : start + conf.STATUSES_BATCH])
+        except MastodonNotFoundError:  # the server no longer has the method (downgraded)
+            return _statuses_one_by_one(api, ids)
+        for status in statuses:
+            found[_id(status)] = _status_counts(status)
+    return found
+
+
+def _statuses_one_by_one(api: Mastodon, ids: list[str]) -> dict[str, Mapping[str, int]]:
+    found: dict[str, Mapping[str, int]] = {}
+    for status_id in ids:
+        try:
+            found[status_id] = _status_counts(api.status(status_id))
+        except MastodonNotFoundError:
+            continue  # deleted, or no longer visible to this account: gone
+    return found
+
+
+def _version(value: Any) -> tuple[int, int, int] | None:
+    """(major, minor, patch) from an instance's version string ("4.3.2", "4.4.0+glitch",
+    "2.7.2 (compatible; Pleroma 2.5.0)"), or None."""
+    found = re.match(r"\s*(\d+)\.(\d+)\.(\d+)", value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    major, minor, patch = (int(part) for part in found.groups())
+    return major, minor, patch
+
+
+def _remote_post(status: Mapping[str, Any]) -> RemotePost | None:
+    published_at = _utc(status.get("created_at"))
+    if published_at is None:
+        return None
+    media = [m for m in status.get("media_attachments") or () if isinstance(m, Mapping)]
+    card = status.get("card")
+    return RemotePost(
+        remote_id=_id(status),
+        published_at=published_at,
+        text=_plain_text(str(status.get("content") or "")),
+        url=web_url(status.get("url")),
+        counts=_status_counts(status),
+        images=len(media),
+        video=any(m.get("type") in ("video", "gifv") for m in media),
+        link=web_url(card.get("url")) if isinstance(card, Mapping) else "",
+    )
+
+
+def _utc(value: Any) -> datetime | None:
+    """Mastodon.py hands datetimes over parsed; a bare string is parsed here."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _plain_text(content: str) -> str:
+    """A status's HTML `content` as plain text: paragraphs and line breaks kept."""
+    content = re.sub(r"<br\s*/?>", "\n", content, flags=re.IGNORECASE)
+    content = re.sub(r"</p>\s*<p[^>]*>", "\n\n", content, flags=re.IGNORECASE)
+    return html.unescape(strip_tags(content)).strip()

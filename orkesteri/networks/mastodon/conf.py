@@ -80,3 +80,13 @@ SDK_VERSION_CHECK = "created"
 # Mastodon's default: 300 statuses per account per 3 hours (docs.joinmastodon.org,
 # "Rate limits"). A server may set its own; it then answers 429 with a reset time.
 PUBLISH_RATE = Rate(300, 3 * 3600)
+
+# Analytics. GET /api/v1/statuses?id[]= (added in 4.3.0,
+# https://docs.joinmastodon.org/methods/statuses/#index) refuses more than
+# Api::BaseController::DEFAULT_STATUSES_LIMIT = 20 ids (check_statuses_limit in
+# app/controllers/api/v1/statuses_controller.rb); older servers are asked one status at a time.
+STATUSES_BATCH = 20
+STATUSES_BATCH_SINCE = (4, 3, 0)
+# GET /api/v1/accounts/:id/statuses: "limit … Defaults to 20 statuses. Max 40 statuses."
+# (https://docs.joinmastodon.org/methods/accounts/#statuses).
+ACCOUNT_STATUSES_PAGE = 40

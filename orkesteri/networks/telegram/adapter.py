@@ -479,6 +479,13 @@ class TelegramAdapter(Adapter):
     )
     # The Bot API has no idempotency key: sending twice posts twice.
     idempotent = False
+    # A bot can read a chat's member count (getChatMemberCount) but neither a channel's
+    # history nor a message's views: no Bot API method returns them
+    # (https://core.telegram.org/bots/api#available-methods). Reaction counts only arrive
+    # pushed, as message_reaction_count updates to an administrator bot
+    # (https://core.telegram.org/bots/api#messagereactioncountupdated), which nothing here
+    # receives. So fetch_samples gives the followers only, and recent_posts stays unsupported.
+    post_metrics = frozenset[str]()
 
     @property
     def chat_id(self) -> int | str:

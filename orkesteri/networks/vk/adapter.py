@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -32,8 +33,11 @@ from orkesteri.networks.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Samples,
     Unsupported,
     generic_problems,
+    web_url,
 )
 from orkesteri.networks.vk import conf
 from orkesteri.networks.vk.forms import ConnectForm
@@ -285,6 +289,10 @@ class VkAdapter(Adapter):
         "community's address."
     )
     idempotent = True  # wall.post dedupes by `guid`, derived from the Delivery key
+    # A wall post counts likes, reposts, comments and views
+    # (https://dev.vk.com/reference/objects/post); comments are our "replies".
+    post_metrics = frozenset({"likes", "reposts", "replies", "views"})
+    samples_batch = conf.GET_BY_ID_BATCH
 
     # connecting
 
@@ -452,26 +460,79 @@ class VkAdapter(Adapter):
     # reading back
 
     def account_counts(self) -> Counts:
+        """Members (groups.getById members_count) and the community's own posts (wall.get's
+        `count`); a community follows no one."""
         response = call(
             self._token, "groups.getById", {"group_id": self._group_id, "fields": "members_count"}
         )
         found = _first_group(response)
-        if found is None or not isinstance(found.get("members_count"), int):
-            return Counts({}, note=_("VK did not report the number of members."))
-        return Counts({"followers": found["members_count"]})
+        values: dict[str, int] = {}
+        if found is not None and _int(found.get("members_count")) is not None:
+            values["followers"] = int(found["members_count"])
+        wall = call(self._token, "wall.get", {**self._wall, "count": 1})
+        if isinstance(wall, Mapping) and _int(wall.get("count")) is not None:
+            values["posts"] = int(wall["count"])
+        if "followers" not in values:
+            return Counts(values, note=_("VK did not report the number of members."))
+        return Counts(values)
 
     def post_counts(self, receipt: Receipt) -> Counts:
         owner_id, post_id = self._parse_remote_id(receipt.remote_id)
         items = _items(call(self._token, "wall.getById", {"posts": f"{owner_id}_{post_id}"}))
-        if not items or not isinstance(items[0], Mapping):
+        if not items or not isinstance(items[0], Mapping) or items[0].get("is_deleted"):
             raise Rejected(_("The post is no longer on VK."))
-        post = items[0]
-        values = {
-            name: int(post[name]["count"])
-            for name in ("likes", "reposts", "comments", "views")
-            if isinstance(post.get(name), Mapping) and isinstance(post[name].get("count"), int)
-        }
-        return Counts(values)
+        return Counts(_post_counts(items[0]))
+
+    # analytics
+
+    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+        """The community's counts and the posts': wall.getById, many posts a call."""
+        account = self.account_counts()
+        refs: dict[str, str] = {}  # "<owner_id>_<post_id>" → the Receipt's remote_id
+        gone: set[str] = set()
+        for receipt in posts:
+            try:
+                owner_id, post_id = self._parse_remote_id(receipt.remote_id)
+            except Rejected:
+                gone.add(receipt.remote_id)
+                continue
+            refs[f"{owner_id}_{post_id}"] = receipt.remote_id
+        found: dict[str, Mapping[str, int]] = {}
+        wanted = list(refs)
+        for start in range(0, len(wanted), conf.GET_BY_ID_BATCH):
+            chunk = ",".join(wanted[start : start + conf.GET_BY_ID_BATCH])
+            for item in _items(call(self._token, "wall.getById", {"posts": chunk})):
+                ref = _ref(item)
+                if ref in refs and not item.get("is_deleted"):
+                    found[refs[ref]] = _post_counts(item)
+        gone |= {remote_id for remote_id in refs.values() if remote_id not in found}
+        return Samples(account.values, found, frozenset(gone), account.note)
+
+    def recent_posts(self, limit: int) -> list[RemotePost]:
+        """The community's own posts (wall.get, filter owner, paged by offset), newest first.
+
+        Reposts of other walls are left out. The pinned post comes first on the wall
+        whatever its date, so it is not counted while paging and is sorted in by its date.
+        """
+        found: list[RemotePost] = []
+        listed = offset = 0
+        while listed < limit:
+            count = min(conf.WALL_GET_MAX, limit - listed + 1)
+            response = call(
+                self._token, "wall.get", {**self._wall, "offset": offset, "count": count}
+            )
+            items = [item for item in _items(response) if isinstance(item, Mapping)]
+            for item in items:
+                post = _remote_post(item) if _is_own_post(item) else None
+                if post is not None:
+                    found.append(post)
+                    listed += 0 if item.get("is_pinned") else 1
+            offset += len(items)
+            total = _int(response.get("count")) if isinstance(response, Mapping) else None
+            if not items or (total is not None and offset >= total):
+                break
+        found.sort(key=lambda post: post.published_at, reverse=True)
+        return found[:limit]
 
     # channel data
 
@@ -482,6 +543,10 @@ class VkAdapter(Adapter):
     @property
     def _group_id(self) -> int:
         return int(self.config.get("group_id", 0))
+
+    @property
+    def _wall(self) -> dict[str, Any]:
+        return {"owner_id": -self._group_id, "filter": "owner"}
 
     def _parse_remote_id(self, remote_id: str) -> tuple[int, int]:
         """ "-<group_id>_<post_id>" as published, or a bare post id on this community."""
@@ -507,3 +572,53 @@ def _image_shape_problems(number: int, image: Image) -> list[str]:
             % {"n": number, "ratio": conf.MAX_ASPECT_RATIO}
         )
     return found
+
+
+# --- analytics helpers ---------------------------------------------------------------------
+
+# The post object's counters (https://dev.vk.com/reference/objects/post) under our names.
+_COUNTERS = {"likes": "likes", "reposts": "reposts", "comments": "replies", "views": "views"}
+
+
+def _post_counts(post: Mapping[str, Any]) -> dict[str, int]:
+    values = {}
+    for field, metric in _COUNTERS.items():
+        counter = post.get(field)
+        count = _int(counter.get("count")) if isinstance(counter, Mapping) else None
+        if count is not None:
+            values[metric] = count
+    return values
+
+
+def _ref(post: Mapping[str, Any]) -> str:
+    return f"{_int(post.get('owner_id'))}_{_int(post.get('id'))}"
+
+
+def _is_own_post(post: Mapping[str, Any]) -> bool:
+    """The community's own post: not a repost of another wall (post_type "copy", with
+    copy_history) and not a suggested or scheduled one."""
+    return post.get("post_type", "post") == "post" and not post.get("copy_history")
+
+
+def _remote_post(post: Mapping[str, Any]) -> RemotePost | None:
+    owner_id, post_id, date = (
+        _int(post.get("owner_id")),
+        _int(post.get("id")),
+        _int(post.get("date")),
+    )
+    if owner_id is None or post_id is None or date is None:
+        return None
+    attachments = [a for a in post.get("attachments") or () if isinstance(a, Mapping)]
+    kinds = [str(a.get("type")) for a in attachments]
+    links = [a.get("link") for a in attachments if a.get("type") == "link"]
+    return RemotePost(
+        remote_id=f"{owner_id}_{post_id}",
+        published_at=datetime.fromtimestamp(date, UTC),
+        text=str(post.get("text") or ""),
+        url=f"{conf.SITE_URL}wall{owner_id}_{post_id}",
+        counts=_post_counts(post),
+        images=sum(1 for kind in kinds if kind in conf.MEDIA_ATTACHMENTS),
+        video=any(kind in conf.VIDEO_ATTACHMENTS for kind in kinds),
+        link=next((web_url(link.get("url")) for link in links if isinstance(link, Mapping)), ""),
+        data={"owner_id": owner_id, "post_id": post_id},
+    )

@@ -90,3 +90,16 @@ AUTHORIZE_URL = (
 
 # VK refuses a 51st wall post in a day (error 214, "you can only add 50 posts a day").
 PUBLISH_RATE = Rate(50, 24 * 3600)
+
+# Analytics. wall.getById takes a comma-separated list of "<owner_id>_<post_id>"; neither
+# dev.vk.com/method/wall.getById nor the schema (wall/methods.json) gives a maximum, so we
+# send at most 100 a call, the cap VK documents for its other list reads (wall.get `count`).
+GET_BY_ID_BATCH = 100
+# wall.get: "count … Number of posts to return (maximum 100)", `offset` pages on; filter
+# "owner" keeps the community's own posts (https://dev.vk.com/method/wall.get, schema
+# wall/methods.json).
+WALL_GET_MAX = 100
+# Attachment types of a wall post that are its images and videos; a "link" attachment is its
+# external link (https://dev.vk.com/reference/objects/attachments-wall).
+MEDIA_ATTACHMENTS = frozenset({"photo", "posted_photo", "video"})
+VIDEO_ATTACHMENTS = frozenset({"video"})

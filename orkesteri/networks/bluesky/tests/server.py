@@ -2,7 +2,9 @@
 
 Everything a PDS does in the ordinary way is tested against the real local AT Protocol
 network (conftest.py). This server exists for the rest: 429 with rate-limit headers, 5xx,
-slow answers, malformed JSON, expired and revoked sessions, a PDS with no AppView. It
+slow answers, malformed JSON, expired and revoked sessions, a PDS with no AppView, and counts
+and feeds a test sets at will (the AppView part: app.bsky.actor.getProfile,
+app.bsky.feed.getPosts, app.bsky.feed.getAuthorFeed, written from their lexicons). It
 follows the XRPC conventions (https://atproto.com/specs/xrpc): GET for queries, POST for
 procedures, errors as {"error": name, "message": text}, and the behaviour of the reference
 PDS observed on the local network (a second createRecord at the same key answers 500;
@@ -66,6 +68,14 @@ class State:
     serial: int = 0
     has_appview: bool = True
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    # The AppView's view: profile counts, per-post counts, posts it has not indexed yet,
+    # reposts of other accounts' posts in the author feed, and every query it was asked.
+    followers: int = 7
+    follows: int = 3
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    unindexed: set[str] = field(default_factory=set)
+    reposts: list[dict[str, Any]] = field(default_factory=list)
+    queries: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
 
     def fail(
         self,
@@ -91,6 +101,45 @@ class State:
         self.access_tokens.clear()
         self.refresh_tokens.clear()
 
+    def add_post(
+        self,
+        text: str,
+        created_at: str,
+        embed: dict[str, Any] | None = None,
+        reply: dict[str, Any] | None = None,
+        counts: dict[str, int] | None = None,
+    ) -> str:
+        """A post already in the repository (published elsewhere); returns its URI."""
+        self.serial += 1
+        uri = f"at://{DID}/{POST}/3kseed{self.serial:07d}"
+        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": created_at}
+        if embed is not None:
+            record["embed"] = embed
+        if reply is not None:
+            record["reply"] = reply
+        self.records[uri] = {"cid": f"bafyreiseed{self.serial}", "value": record}
+        if counts is not None:
+            self.counts[uri] = counts
+        return uri
+
+    def add_repost(self, text: str, reposted_at: str) -> None:
+        """Someone else's post that the account reposted: it shows in the author feed."""
+        self.serial += 1
+        uri = f"at://did:plc:bobbobbobbob/{POST}/3kother{self.serial:06d}"
+        post = {
+            "uri": uri,
+            "cid": f"bafyreiother{self.serial}",
+            "author": {"did": "did:plc:bobbobbobbob", "handle": "bob.test"},
+            "record": {"$type": POST, "text": text, "createdAt": reposted_at},
+            "indexedAt": reposted_at,
+        }
+        reason = {
+            "$type": "app.bsky.feed.defs#reasonRepost",
+            "by": {"did": DID, "handle": HANDLE},
+            "indexedAt": reposted_at,
+        }
+        self.reposts.append({"post": post, "reason": reason, "sortAt": reposted_at})
+
 
 def session_string(state: State, server_url: str) -> str:
     """What connect() would have saved: the SDK's session string for a fresh session."""
@@ -105,6 +154,7 @@ def error(name: str, message: str) -> dict[str, str]:
 
 class Handler(BaseHTTPRequestHandler):
     state: State
+    multi_query: dict[str, list[str]]
 
     def do_GET(self) -> None:
         self._handle({})
@@ -121,7 +171,10 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, body: dict[str, Any]) -> None:
         parts = urlsplit(self.path)
         nsid = parts.path.removeprefix("/xrpc/")
-        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        multi = parse_qs(parts.query)
+        self.multi_query = multi
+        self.state.queries.append((nsid, multi))
+        query = {key: values[0] for key, values in multi.items()}
         queued = self.state.failures.get(nsid)
         if queued:
             failure = queued.pop(0)
@@ -230,36 +283,113 @@ class Handler(BaseHTTPRequestHandler):
 
     def x_app_bsky_actor_getProfile(self, query: dict[str, str], body: Any) -> None:
         if self._authed() and self._appview("app.bsky.actor.getProfile"):
+            posts = sum(1 for uri in self.state.records if uri.startswith(f"at://{DID}/{POST}/"))
             self._json(
                 200,
-                {"did": DID, "handle": HANDLE, "followersCount": 7, "followsCount": 3},
+                {
+                    "did": DID,
+                    "handle": HANDLE,
+                    "followersCount": self.state.followers,
+                    "followsCount": self.state.follows,
+                    "postsCount": posts,
+                },
             )
 
     def x_app_bsky_feed_getPosts(self, query: dict[str, str], body: Any) -> None:
         if not (self._authed() and self._appview("app.bsky.feed.getPosts")):
             return
-        stored = self.state.records.get(query["uris"])
-        posts = []
-        if stored is not None:
-            posts.append(
-                {
-                    "uri": query["uris"],
-                    "cid": stored["cid"],
-                    "author": {"did": DID, "handle": HANDLE},
-                    "record": stored["value"],
-                    "indexedAt": "2025-01-01T00:00:00.000Z",
-                    "likeCount": 2,
-                    "repostCount": 1,
-                    "replyCount": 0,
-                    "quoteCount": 0,
-                }
-            )
-        self._json(200, {"posts": posts})
+        uris = self.multi_query.get("uris", [])
+        if len(uris) > 25:  # lexicons/app/bsky/feed/getPosts.json: uris maxLength 25
+            self._json(400, error("InvalidRequest", "uris must not have more than 25 elements"))
+            return
+        views = (self._post_view(uri) for uri in uris)
+        self._json(200, {"posts": [view for view in views if view is not None]})
+
+    def x_app_bsky_feed_getAuthorFeed(self, query: dict[str, str], body: Any) -> None:
+        """Newest first; filter posts_no_replies leaves replies out; reposts come with a
+        reason; the cursor is opaque (here: how many items were already given)."""
+        if not (self._authed() and self._appview("app.bsky.feed.getAuthorFeed")):
+            return
+        limit = int(query.get("limit", "50"))
+        if not 1 <= limit <= 100:
+            self._json(400, error("InvalidRequest", "limit must be between 1 and 100"))
+            return
+        items = list(self.state.reposts)
+        for uri, stored in self.state.records.items():
+            view = self._post_view(uri)
+            replies = query.get("filter") == "posts_no_replies" and "reply" in stored["value"]
+            if view is not None and not replies:
+                items.append({"post": view, "sortAt": stored["value"]["createdAt"]})
+        items.sort(key=lambda item: str(item["sortAt"]), reverse=True)
+        start = int(query.get("cursor", "0"))
+        page = items[start : start + limit]
+        answer: dict[str, Any] = {
+            "feed": [{k: v for k, v in item.items() if k != "sortAt"} for item in page]
+        }
+        if start + limit < len(items):
+            answer["cursor"] = str(start + limit)
+        self._json(200, answer)
+
+    def _post_view(self, uri: str) -> dict[str, Any] | None:
+        stored = self.state.records.get(uri)
+        if stored is None or uri in self.state.unindexed:
+            return None
+        counts = self.state.counts.get(uri, {})
+        view = {
+            "uri": uri,
+            "cid": stored["cid"],
+            "author": {"did": DID, "handle": HANDLE},
+            "record": stored["value"],
+            "indexedAt": "2025-01-01T00:00:00.000Z",
+            "likeCount": counts.get("likes", 2),
+            "repostCount": counts.get("reposts", 1),
+            "replyCount": counts.get("replies", 0),
+            "quoteCount": counts.get("quotes", 0),
+        }
+        embed = _embed_view(stored["value"].get("embed"))
+        if embed is not None:
+            view["embed"] = embed
+        return view
 
     def _appview(self, nsid: str) -> bool:
         if not self.state.has_appview:
             self._json(400, error("InvalidRequest", f"No service configured for {nsid}"))
         return self.state.has_appview
+
+
+def _embed_view(embed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The AppView's view of a record's embed (app.bsky.embed.*#view)."""
+    if embed is None:
+        return None
+    kind = embed.get("$type")
+    cdn = "https://cdn.example/img"
+    if kind == "app.bsky.embed.images":
+        images = [
+            {
+                "thumb": f"{cdn}/thumb/{n}",
+                "fullsize": f"{cdn}/full/{n}",
+                "alt": image.get("alt", ""),
+            }
+            for n, image in enumerate(embed["images"])
+        ]
+        return {"$type": "app.bsky.embed.images#view", "images": images}
+    if kind == "app.bsky.embed.video":
+        return {
+            "$type": "app.bsky.embed.video#view",
+            "cid": "bafkreivideo",
+            "playlist": "https://video.example/playlist.m3u8",
+        }
+    if kind == "app.bsky.embed.external":
+        external = embed["external"]
+        return {
+            "$type": "app.bsky.embed.external#view",
+            "external": {
+                "uri": external["uri"],
+                "title": external.get("title", ""),
+                "description": external.get("description", ""),
+            },
+        }
+    return None
 
 
 class FakePds:

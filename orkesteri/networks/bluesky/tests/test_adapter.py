@@ -333,7 +333,7 @@ def test_it_reads_counts(adapter: BlueskyAdapter) -> None:
         "replies": 0,
         "quotes": 0,
     }
-    assert adapter.account_counts().values == {"followers": 7, "following": 3}
+    assert adapter.account_counts().values == {"followers": 7, "following": 3, "posts": 1}
 
 
 def test_it_says_when_the_server_has_no_appview(

@@ -303,3 +303,42 @@ def test_it_reads_likes_and_followers_from_the_appview(
     assert post.values == {"likes": 1, "reposts": 0, "replies": 0, "quotes": 0}
     assert profile.values["followers"] == 1
     assert profile.values["following"] == 0
+
+
+def test_it_samples_many_posts_and_lists_the_history(
+    local_network: LocalNetwork, make_account: Callable[[], Account], reader: Account
+) -> None:
+    account = make_account()
+    connection = connect(local_network, account.handle, account.app_password)
+    adapter = BlueskyAdapter(connection.credentials, connection.config)
+    first = adapter.publish(Draft("First for the history"), key())
+    second = adapter.publish(Draft("Second for the history"), key())
+    deleted = adapter.publish(Draft("Deleted soon"), key())
+    theirs = reader.client.send_post("Worth a repost")
+    uris = [first.remote_id, second.remote_id, deleted.remote_id, theirs.uri]
+    eventually(lambda: reader.client.get_posts(uris), lambda answer: len(answer.posts) == 4)
+    reader.client.like(first.remote_id, first.data["cid"])
+    reader.client.repost(first.remote_id, first.data["cid"])
+    account.client.repost(theirs.uri, theirs.cid)
+    adapter.delete(deleted.remote_id)
+
+    samples = eventually(
+        lambda: adapter.fetch_samples([first, second, deleted]),
+        lambda s: (
+            s.posts.get(first.remote_id, {}).get("reposts") == 1
+            and s.posts[first.remote_id].get("likes") == 1
+            and deleted.remote_id in s.gone
+        ),
+    )
+    posts = eventually(
+        lambda: adapter.recent_posts(10),
+        lambda found: [p.remote_id for p in found] == [second.remote_id, first.remote_id],
+    )
+
+    assert samples.posts[first.remote_id] == {"likes": 1, "reposts": 1, "replies": 0, "quotes": 0}
+    assert samples.gone == {deleted.remote_id}
+    assert samples.account["posts"] >= 2
+    assert [p.remote_id for p in posts] == [second.remote_id, first.remote_id]
+    assert posts[1].text == "First for the history"
+    assert posts[1].data["cid"] == first.data["cid"]
+    assert posts[1].url == first.url

@@ -18,6 +18,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import re
 import secrets
 import threading
 import time
@@ -71,6 +72,7 @@ class MastodonState:
         self.lock = threading.Lock()
         self.ids = itertools.count(110_000_000_000_000_001)
         self.domain = "social.example"
+        self.version = "4.4.0"  # what GET /api/v2/instance (or v1) reports
         self.max_characters = 500
         self.url_length = 23
         self.max_media = 4
@@ -120,9 +122,41 @@ class MastodonState:
     def requested(self, method: str, path: str) -> int:
         return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path))
 
+    def add_status(self, text: str, created_at: str, **fields: Any) -> dict[str, Any]:
+        """A status of the account published elsewhere; ids grow with time, as Mastodon's."""
+        status_id = self.next_id()
+        status = {
+            "id": status_id,
+            "created_at": created_at,
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "visibility": "public",
+            "uri": f"https://{self.domain}/users/alice/statuses/{status_id}",
+            "url": f"https://{self.domain}/@alice/{status_id}",
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "content": f"<p>{text}</p>",
+            "reblog": None,
+            "account": {"id": self.account["id"], "username": "alice", "acct": "alice"},
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+            **fields,
+        }
+        with self.lock:
+            self.statuses[status_id] = status
+            self.account["statuses_count"] += 1
+        return status
+
 
 class MastodonHandler(BaseHTTPRequestHandler):
     state: MastodonState  # set per server by serve()
+    query: dict[str, str]
+    multi_query: dict[str, list[str]]
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else each answer's body waits 40 ms for a delayed ACK
 
@@ -143,7 +177,8 @@ class MastodonHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
-        self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.multi_query = parse_qs(url.query)
+        self.query = {k: v[-1] for k, v in self.multi_query.items()}
         self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.state.requests.append((method, path, dict(self.headers)))
         fault = self.state.take_fault(method, path)
@@ -237,10 +272,12 @@ class MastodonHandler(BaseHTTPRequestHandler):
         if not self.state.has_v2_instance:
             self._json(404, {"error": NOT_FOUND})
             return
-        self._json(200, {"domain": self.state.domain, "version": "4.4.0", **self._config()})
+        self._json(
+            200, {"domain": self.state.domain, "version": self.state.version, **self._config()}
+        )
 
     def instance_v1(self, _: str) -> None:
-        self._json(200, {"uri": self.state.domain, "version": "3.5.3", **self._config()})
+        self._json(200, {"uri": self.state.domain, "version": self.state.version, **self._config()})
 
     def _config(self) -> dict[str, Any]:
         s = self.state
@@ -509,6 +546,43 @@ class MastodonHandler(BaseHTTPRequestHandler):
             return
         self._json(200, status)
 
+    def list_statuses(self, _: str) -> None:
+        """GET /api/v1/statuses?id[]=… (4.3.0): the statuses that exist, at most 20 asked."""
+        if _version(self.state.version) < (4, 3, 0):
+            self._json(404, {"error": NOT_FOUND})  # the route does not exist yet
+            return
+        if "Authorization" in self.headers and self._token("read:statuses") is None:
+            return
+        ids = list(dict.fromkeys(self.multi_query.get("id[]", [])))
+        if len(ids) > 20:
+            self._json(422, {"error": "Validation failed"})
+            return
+        statuses = self.state.statuses
+        self._json(200, [statuses[i] for i in ids if i in statuses])
+
+    def account_statuses(self, path: str) -> None:
+        """GET /api/v1/accounts/:id/statuses: newest first, paginated by max_id."""
+        account_id = self.path.split("?")[0].rstrip("/").split("/")[-2]
+        if account_id != self.state.account["id"]:
+            self._json(404, {"error": NOT_FOUND})
+            return
+        if "Authorization" in self.headers and self._token("read:statuses") is None:
+            return
+        limit = min(int(self.query.get("limit", "20")), 40)
+        max_id = int(self.query.get("max_id", "0") or 0)
+        own = self.state.account["id"]
+        found = []
+        for status in sorted(self.state.statuses.values(), key=lambda s: -int(s["id"])):
+            if max_id and int(status["id"]) >= max_id:
+                continue
+            if _truthy(self.query.get("exclude_reblogs")) and status.get("reblog"):
+                continue
+            reply_to = status.get("in_reply_to_account_id")
+            if _truthy(self.query.get("exclude_replies")) and reply_to not in (None, own):
+                continue
+            found.append(status)
+        self._json(200, found[:limit])
+
     def delete_status(self, status_id: str) -> None:
         if self._token("write:statuses") is None:
             return
@@ -525,10 +599,18 @@ def _public(media: dict[str, Any]) -> dict[str, Any]:
 
 
 def _matches(prefix: str, path: str) -> bool:
-    if prefix.endswith("/:id"):
-        head = prefix.removesuffix(":id")
-        return path.startswith(head) and "/" not in path[len(head) :] and path != head.rstrip("/")
-    return path == prefix
+    """`prefix` with ":id" standing for one non-empty path segment."""
+    pattern = "/".join("[^/]+" if part == ":id" else re.escape(part) for part in prefix.split("/"))
+    return re.fullmatch(pattern, path) is not None
+
+
+def _version(value: str) -> tuple[int, ...]:
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)", value)
+    return tuple(int(part) for part in found.groups()) if found else (0, 0, 0)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, dict[str, Any]]:
@@ -557,9 +639,11 @@ ROUTES = (
     ("GET", "/oauth/authorize", MastodonHandler.authorize),
     ("POST", "/oauth/token", MastodonHandler.token),
     ("GET", "/api/v1/accounts/verify_credentials", MastodonHandler.verify_credentials),
+    ("GET", "/api/v1/accounts/:id/statuses", MastodonHandler.account_statuses),
     ("POST", "/api/v2/media", MastodonHandler.create_media),
     ("GET", "/api/v1/media/:id", MastodonHandler.get_media),
     ("POST", "/api/v1/statuses", MastodonHandler.create_status),
+    ("GET", "/api/v1/statuses", MastodonHandler.list_statuses),
     ("GET", "/api/v1/statuses/:id", MastodonHandler.get_status),
     ("DELETE", "/api/v1/statuses/:id", MastodonHandler.delete_status),
 )

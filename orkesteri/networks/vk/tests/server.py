@@ -1,7 +1,8 @@
 """A local, stateful VK API written from dev.vk.com and VK's API schema (5.199).
 
 Methods: users.get, account.getAppPermissions, groups.getById, groups.getTokenPermissions,
-wall.post (with `guid` dedupe), wall.delete, wall.getById, photos.getWallUploadServer, the
+wall.post (with `guid` dedupe), wall.delete, wall.getById (many posts a call), wall.get
+(filter owner, offset/count up to 100, the pinned post first), photos.getWallUploadServer, the
 upload endpoint (multipart field "photo") and photos.saveWallPhoto. Errors come back the way
 VK sends them: HTTP 200 with {"error": {"error_code", "error_msg", "request_params"}}
 (https://dev.vk.com/ru/reference/errors). Methods the schema marks "user" only answer a
@@ -101,6 +102,26 @@ class VkState:
 
     def params_of(self, method: str) -> list[dict[str, str]]:
         return [params for name, params in self.calls if name == method]
+
+    def add_post(self, text: str, date: int, **fields: Any) -> dict[str, Any]:
+        """A post on the community wall made elsewhere (by the community unless `from_id`)."""
+        post_id = self.next_id()
+        post = {
+            "id": post_id,
+            "owner_id": -GROUP_ID,
+            "from_id": -GROUP_ID,
+            "date": date,
+            "post_type": "post",
+            "text": text,
+            "attachments": [],
+            "likes": {"count": 0},
+            "reposts": {"count": 0},
+            "comments": {"count": 0},
+            "views": {"count": 0},
+            **fields,
+        }
+        self.posts[(-GROUP_ID, post_id)] = post
+        return post
 
 
 class ApiError(Exception):
@@ -276,6 +297,8 @@ class VkHandler(BaseHTTPRequestHandler):
             "id": post_id,
             "owner_id": owner_id,
             "from_id": owner_id if params.get("from_group") == "1" else token.user_id,
+            "date": int(time.time()),
+            "post_type": "post",
             "text": message,
             "attachments": attachments,
             "likes": {"count": 5},
@@ -307,8 +330,19 @@ class VkHandler(BaseHTTPRequestHandler):
             owner, _sep, post = ref.rpartition("_")
             post_item = self.state.posts.get((int(owner or 0), int(post or 0)))
             if post_item:
-                items.append(post_item)
+                items.append(_view(post_item))
         return {"items": items}
+
+    def _m_wall_get(self, token: Token, params: dict[str, str]) -> Any:
+        owner_id = int(params.get("owner_id", "0"))
+        count, offset = int(params.get("count", "20")), int(params.get("offset", "0"))
+        if not 0 <= count <= 100:
+            raise ApiError(100, "One of the parameters specified was missing or invalid: count")
+        posts = [p for (owner, _id), p in self.state.posts.items() if owner == owner_id]
+        if params.get("filter") == "owner":
+            posts = [p for p in posts if p["from_id"] == owner_id]
+        posts.sort(key=lambda p: (not p.get("is_pinned"), -p["id"]))
+        return {"count": len(posts), "items": [_view(p) for p in posts[offset : offset + count]]}
 
     def _m_photos_getWallUploadServer(self, token: Token, params: dict[str, str]) -> Any:
         if not token.mask & conf.RIGHT_PHOTOS:
@@ -344,6 +378,23 @@ class VkHandler(BaseHTTPRequestHandler):
         photo = {"id": photo_id, "owner_id": -upload["group_id"], "album_id": -14}
         self.state.photos[photo_id] = {**photo, "data": upload["data"]}
         return [photo]
+
+
+def _view(post: dict[str, Any]) -> dict[str, Any]:
+    """A stored post as VK answers it: attachments as objects
+    (https://dev.vk.com/reference/objects/attachments-wall), not wall.post's string."""
+    attachments = post.get("attachments")
+    if not isinstance(attachments, str):
+        return dict(post)
+    objects: list[dict[str, Any]] = []
+    for attachment in filter(None, attachments.split(",")):
+        if attachment.startswith("photo"):
+            owner, _sep, photo_id = attachment.removeprefix("photo").partition("_")
+            photo = {"id": int(photo_id), "owner_id": int(owner)}
+            objects.append({"type": "photo", "photo": photo})
+        else:
+            objects.append({"type": "link", "link": {"url": attachment, "title": attachment}})
+    return {**post, "attachments": objects}
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:

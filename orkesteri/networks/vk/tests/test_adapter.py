@@ -298,14 +298,15 @@ def test_it_refuses_a_malformed_post_id() -> None:
         adapter().delete("not-a-post")
 
 
-def test_it_reads_followers(vk: VkState) -> None:
-    assert adapter().account_counts().values == {"followers": 1234}
+def test_it_reads_followers_and_posts(vk: VkState) -> None:
+    adapter().publish(Draft("One"), "delivery-1")
+    assert adapter().account_counts().values == {"followers": 1234, "posts": 1}
 
 
 def test_it_reads_post_numbers(vk: VkState) -> None:
     receipt = adapter().publish(Draft("Count me"), "delivery-9")
     counts = adapter().post_counts(receipt)
-    assert counts.values == {"likes": 5, "reposts": 2, "comments": 3, "views": 100}
+    assert counts.values == {"likes": 5, "reposts": 2, "replies": 3, "views": 100}
 
 
 def test_it_says_when_a_post_is_gone(vk: VkState) -> None:
