@@ -13,9 +13,10 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -69,3 +70,23 @@ def _pg_admin(pg_url: str, statement: str) -> None:
 
     with psycopg.connect(f"{pg_url.rstrip('/')}/postgres", autocommit=True) as conn:
         conn.execute(statement)  # type: ignore[arg-type]
+
+
+def measured_in_scratch(
+    backend: str,
+    measure: Callable[[], dict[str, Any]],
+    *,
+    pg_url: str,
+    redis_url: str = "",
+    keep: bool = False,
+    **settings: str,
+) -> dict[str, Any]:
+    """`measure()` run in this process with Django set up on a scratch install."""
+    with scratch(backend, pg_url=pg_url, redis_url=redis_url, keep=keep, **settings) as (env, _):
+        django_setup(env)
+        try:
+            return measure()
+        finally:
+            from django.db import connections
+
+            connections.close_all()

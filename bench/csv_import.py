@@ -117,16 +117,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
-    from _scratch import django_setup, scratch
+    from _scratch import measured_in_scratch
 
-    with scratch(args.backend, pg_url=args.pg_url, redis_url=args.redis_url) as (env, _dir):
-        django_setup(env)
-        try:
-            return measure(args)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
+    return measured_in_scratch(
+        args.backend, lambda: measure(args), pg_url=args.pg_url, redis_url=args.redis_url
+    )
 
 
 def report(r: dict[str, Any]) -> str:

@@ -82,7 +82,8 @@ def worker() -> int:
 
 
 def prepare(demo: bool) -> None:
-    """Migrate, create the first owner and the demo workspace."""
+    """Migrate, create the first owner and the demo workspace with its generated history
+    (`orkesteri demo`: six demo channels, half a year of figures, about a second)."""
     from orkesteri import settings
 
     django_setup()
@@ -245,7 +246,8 @@ def run(argv: list[str]) -> int:
         if not argv:
             parser.print_help()
             print(
-                "\nOther commands: migrate, demo, createowner, api-token EMAIL,"
+                "\nOther commands: migrate, demo [--history 180d --channels 12], createowner,"
+                " api-token EMAIL,"
                 " check-text --network NAME TEXT, rotate-key, shell, …"
             )
             return 0

@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "orkesteri.media",
     "orkesteri.publishing",
     "orkesteri.notifications",
+    "orkesteri.analytics",
+    "orkesteri.links",
+    "orkesteri.campaigns",
     "orkesteri.api",
 ]
 

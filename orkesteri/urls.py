@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("feeds/<str:feed_id>.atom", feed.feed_atom, name="feed_atom"),
     path("feeds/<str:feed_id>/<str:name>", feed.feed_image, name="feed_image"),
+    path("l/", include("orkesteri.links.urls")),
     path("approve/<str:token>/", publishing.approve_by_link, name="approve_by_link"),
     path("ical/<str:token>.ics", calendar_ics, name="calendar_ics"),
     # accounts
@@ -101,6 +102,9 @@ urlpatterns = [
         name="channel_disconnect",
     ),
     path(W + "media/", include("orkesteri.media.urls")),
+    path(W + "analytics/", include("orkesteri.analytics.urls")),
+    path(W + "links/", include("orkesteri.links.workspace_urls")),
+    path(W + "campaigns/", include("orkesteri.campaigns.urls")),
     path(W, include("orkesteri.publishing.urls")),
     path(W + "<slug:name>/", ws.section, name="section"),
 ]

@@ -139,6 +139,7 @@ class World:
     invite_id: int
     channel_id: int
     post_id: int
+    delivery_id: int
 
     def path_ids(self, member: str = "bob") -> dict[str, int]:
         return {
@@ -147,6 +148,7 @@ class World:
             "invite_id": self.invite_id,
             "channel_id": self.channel_id,
             "post_id": self.post_id,
+            "delivery_id": self.delivery_id,
         }
 
 
@@ -159,6 +161,7 @@ def world(
     owner = Membership.objects.get(workspace=acme, user=alice)
     invite, _raw = invite_member(owner, "dave@example.com", "viewer")
     channel = connect_channel(acme, alice, "feed", {"title": "Acme news"})
+    post = create_post(acme, alice, PostInput(text="Hi", channel_ids=[channel.pk]))
     return World(
         workspace_id=acme.pk,
         member_ids={
@@ -167,7 +170,8 @@ def world(
         },
         invite_id=invite.pk,
         channel_id=channel.pk,
-        post_id=create_post(acme, alice, PostInput(text="Hi", channel_ids=[channel.pk])).pk,
+        post_id=post.pk,
+        delivery_id=post.deliveries.get().pk,
     )
 
 

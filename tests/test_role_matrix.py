@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from orkesteri.accounts.models import User
+from orkesteri.campaigns.models import Campaign
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.networks.feed.models import FeedEntry
@@ -43,6 +44,8 @@ EXPECTED: dict[str, set[str]] = {
     "connect_channel": {"owner", "manager"},
     "send_test_post": {"owner", "manager"},
     "disconnect_channel": {"owner", "manager"},
+    "view_campaigns": ALL,
+    "create_campaign": {"owner", "manager"},
 }
 
 
@@ -95,6 +98,16 @@ def settings_form(s: Scene, **changes: str) -> dict[str, Any]:
         "brand_color": s.ws.brand_color,
     }
     return {**form, **changes}
+
+
+def campaign_form() -> dict[str, str]:
+    return {
+        "name": "Spring sale",
+        "starts_on": "2026-04-01",
+        "ends_on": "2026-04-30",
+        "currency": "EUR",
+        "budget": "500",
+    }
 
 
 def give_role(role: str) -> Action:
@@ -181,6 +194,16 @@ ACTIONS: dict[str, Action] = {
         web=lambda s: s.web.post(f"{s.base}/channels/{s.channel.pk}/disconnect/"),
         api=lambda s: s.api.delete(f"{s.api_base}/channels/{s.channel.pk}"),
         done=lambda s: not Channel.objects.filter(pk=s.channel.pk).exists(),
+    ),
+    "view_campaigns": Action(
+        web=lambda s: s.web.get(s.base + "/campaigns/"),
+        api=None,  # GET …/analytics/campaigns once orkesteri.api.campaigns.router is registered
+        done=lambda s: True,
+    ),
+    "create_campaign": Action(
+        web=lambda s: s.web.post(s.base + "/campaigns/new/", campaign_form()),
+        api=None,
+        done=lambda s: Campaign.objects.filter(name="Spring sale").exists(),
     ),
     "delete_workspace": Action(
         web=lambda s: s.web.post(s.base + "/settings/delete/", {"confirm": s.ws.name}),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,6 +20,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from orkesteri.accounts.actions import create_token
 from orkesteri.accounts.models import User
 from orkesteri.api.api import api
+from orkesteri.campaigns.actions import (
+    CampaignInput,
+    ResultInput,
+    SpendInput,
+    add_result,
+    add_spend,
+    create_campaign,
+)
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.media.testing import make_asset
@@ -40,9 +50,10 @@ PUBLIC = {
     "approve_by_link": "the one-decision token is the credential; tested in publishing",
     "calendar_ics": "the secret token is the credential; tested in publishing/tests",
     "feed_image": "an image of a public feed, like the feed itself",
+    "short_link": "a public redirect; the code is the address, tested in orkesteri/links/tests",
 }
 # Keyword arguments that do not name an object: filled with a harmless value.
-NOT_OBJECTS = {"name": "inbox", "network": "feed"}
+NOT_OBJECTS = {"name": "inbox", "network": "feed", "kind": "spend", "table": "spend"}
 SAMPLE_BODY = {
     "name": "Renamed",
     "email": "newcomer@example.com",
@@ -76,6 +87,10 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
     b_channel = connect_channel(globex, charlie, "feed", {"title": "Globex news"})
     b_post = create_post(globex, charlie, PostInput(text="Globex tea", channel_ids=[b_channel.pk]))
     notify([charlie], globex, Notification.Kind.PUBLISH_FAILED, "Globex failure")
+    day = date(2026, 5, 1)
+    b_campaign = create_campaign(globex, charlie, CampaignInput("Tea week", "EUR", day, day))
+    b_spend = add_spend(b_campaign, charlie, SpendInput("Meta Ads", Decimal("10"), day, day))
+    b_result = add_result(b_campaign, charlie, ResultInput(day, conversions=1))
     return World(
         a=acme,
         b=globex,
@@ -88,6 +103,10 @@ def world(alice: User, charlie: User, acme: Workspace, globex: Workspace) -> Wor
             "token_id": b_token.pk,
             "channel_id": b_channel.pk,
             "post_id": b_post.pk,
+            "delivery_id": b_post.deliveries.get().pk,
+            "campaign_id": b_campaign.pk,
+            "spend_id": b_spend.pk,
+            "result_id": b_result.pk,
             "asset_id": make_asset(globex, charlie).pk,
             "notification_id": Notification.objects.get(user=charlie).pk,
         },
@@ -147,8 +166,9 @@ def test_web_routes_of_a_with_a_member_of_b_are_404(world: World, alice: User) -
     for route, pattern in web_routes():
         if pattern.name in PUBLIC or "workspace>" not in route or route.count("<") < 2:
             continue
-        if "<slug:name>" in route or "<slug:network>" in route:
-            continue  # a section or network name, not an object of B
+        params = set(re.findall(r"<(?:\w+:)?(\w+)>", route)) - {"workspace"}
+        if params <= set(NOT_OBJECTS):
+            continue  # a section, network or kind name, not an object of B
         url = fill(route, values)
         r = client.post(url, SAMPLE_BODY)
         assert r.status_code == 404, f"POST {url} answered {r.status_code}"

@@ -23,6 +23,7 @@ def form_of(ws: Workspace, **changes: Any) -> dict[str, Any]:
         "timezone": ws.timezone,
         "languages": ws.languages,
         "brand_color": ws.brand_color,
+        "er_averaging": ws.er_averaging,
     }
     return {**data, **changes}
 
@@ -232,3 +233,15 @@ def test_api_docs_are_served_offline(alice: User) -> None:
     spec = Client().get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     assert "/api/v1/workspaces/{workspace_id}/members" in spec["paths"]
+
+
+def test_the_engagement_averaging_is_a_setting(acme: Workspace, alice: User) -> None:
+    client = logged_in(alice)
+    page = client.get("/w/acme/settings/").content.decode()
+    assert "Engagement rate over many posts" in page or "engagement rate over many posts" in page
+    r = client.post("/w/acme/settings/", form_of(acme, er_averaging="weighted"))
+    assert r.status_code == 302
+    acme.refresh_from_db()
+    assert acme.er_averaging == "weighted"
+    r = client.post("/w/acme/settings/", form_of(acme, er_averaging="median"))
+    assert r.status_code == 200 and "Select a valid choice" in r.content.decode()

@@ -97,3 +97,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/workspaces", "orkesteri.api.workspaces.router")
 api.add_router("/workspaces", "orkesteri.api.channels.router")
 api.add_router("/workspaces", "orkesteri.api.posts.router")
+api.add_router("/workspaces", "orkesteri.api.analytics.router")
+api.add_router("/workspaces", "orkesteri.api.campaigns.router")

@@ -113,7 +113,8 @@ def posts_of(membership: Membership) -> QuerySet[Post]:
 def _input(payload: PostIn | PostPatch, base: actions.PostInput) -> actions.PostInput:
     values = payload.dict(exclude_unset=True)
     data = base
-    for name in ("text", "link", "utm", "first_comment", "pillar", "campaign", "notes"):
+    names = ("text", "link", "utm", "short_link", "first_comment", "pillar", "campaign", "notes")
+    for name in names:
         if values.get(name) is not None:
             setattr(data, name, values[name])
     if values.get("channels") is not None:

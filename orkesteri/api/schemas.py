@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Path, Schema
@@ -59,6 +59,11 @@ class WorkspacePatch(InputSchema):
     requires_approval: bool | None = Field(
         None, description="Scheduling a post asks an owner, manager or client to approve it."
     )
+    er_averaging: Literal["arithmetic", "weighted"] | None = Field(
+        None,
+        description="Engagement rates over many posts: the average of each post's rate, or "
+        "all engagement over all followers (docs/metrics.md).",
+    )
 
 
 class WorkspaceOut(Schema):
@@ -71,6 +76,7 @@ class WorkspaceOut(Schema):
     languages: list[str]
     brand_color: str
     requires_approval: bool
+    er_averaging: str
     logo_url: str | None
     role: Role = Field(description="Your role in this workspace.")
     created_at: datetime
@@ -102,6 +108,10 @@ class WorkspaceOut(Schema):
     @staticmethod
     def resolve_requires_approval(obj: Membership) -> bool:
         return obj.workspace.requires_approval
+
+    @staticmethod
+    def resolve_er_averaging(obj: Membership) -> str:
+        return obj.workspace.er_averaging
 
     @staticmethod
     def resolve_created_at(obj: Membership) -> datetime:
@@ -220,6 +230,9 @@ class PostIn(InputSchema):
     )
     link: str = Field("", max_length=2000)
     utm: bool = False
+    short_link: bool = Field(
+        False, description="Count clicks: each channel gets its own short link /l/<code>."
+    )
     first_comment: str = Field("", max_length=10_000)
     thread: list[str] = Field([], max_length=25, description="Further parts of a thread.")
     pillar: str = Field("", max_length=100)
@@ -236,6 +249,7 @@ class PostPatch(InputSchema):
     overrides: dict[str, str] | None = None
     link: str | None = Field(None, max_length=2000)
     utm: bool | None = None
+    short_link: bool | None = None
     first_comment: str | None = Field(None, max_length=10_000)
     thread: list[str] | None = Field(None, max_length=25)
     pillar: str | None = Field(None, max_length=100)
@@ -270,6 +284,7 @@ class PostOut(Schema):
     scheduled_at: datetime | None
     link: str
     utm: bool
+    short_link: bool
     first_comment: str
     pillar: str
     campaign: str

@@ -133,7 +133,16 @@ def save_connection(
             )
             return _refresh(existing, actor, connection)
         record(workspace, actor, "channel.connected", _target(created))
+        _collect_soon(created)
     return created
+
+
+def _collect_soon(channel: Channel) -> None:
+    """Start reading the channel's figures and recent posts now, not at the next wake-up."""
+    from orkesteri.analytics.tasks import collect_channel
+
+    pk = channel.pk
+    transaction.on_commit(lambda: collect_channel(pk))
 
 
 def _refresh(channel: Channel, actor: User | None, connection: Connection) -> Channel:
@@ -286,6 +295,11 @@ def test_text(channel: Channel) -> str:
 
 def send_test_post(channel: Channel, actor: User | None, text: str = "") -> Receipt:
     """Publish a short post so the user sees the channel works end to end."""
+    if channel.demo:
+        raise ActionError(
+            _("%(name)s is a demo channel: there is no account behind it to post to.")
+            % {"name": channel.display_name}
+        )
     adapter = open_adapter(channel)
     draft = Draft(text or test_text(channel))
     problems = adapter.problems(draft)

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from orkesteri.networks.base import Adapter
 
 
+class ChannelQuerySet(models.QuerySet["Channel"]):
+    def publishable(self) -> ChannelQuerySet:
+        """The channels posts may go to: every one but the demo's generated ones."""
+        return self.filter(demo=False)
+
+
 class Channel(models.Model):
     class Status(models.TextChoices):
         CONNECTED = "connected", _("Connected")
@@ -42,10 +48,15 @@ class Channel(models.Model):
     send_tokens = models.FloatField(null=True, blank=True, editable=False)
     send_tokens_at = models.DateTimeField(null=True, blank=True, editable=False)
     not_before = models.DateTimeField(null=True, blank=True, editable=False)
+    # Made by `orkesteri demo --history`: generated figures, no account behind it. It is
+    # not offered in the composer and never collected from.
+    demo = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ChannelQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name", "id"]

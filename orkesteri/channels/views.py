@@ -33,7 +33,7 @@ OAUTH_SESSION_KEY = "channel_oauth"
 @login_required
 def channel_list(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace)
-    channels = Channel.objects.filter(workspace=membership.workspace)
+    channels = Channel.objects.filter(workspace=membership.workspace).select_related("collection")
     return render(
         request,
         "channels/list.html",

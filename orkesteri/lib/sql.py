@@ -8,7 +8,7 @@ are written out here instead. Values are adapted the way the ORM adapts them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -39,3 +39,10 @@ def per_row(columns: dict[str, dict[int, Any]]) -> tuple[str, list[Any]]:
             assignments.append(f"{column} = CASE id {whens} ELSE {column} END")
             params += [v for pair in values.items() for v in pair]
     return ", ".join(assignments), params
+
+
+def instant(value: datetime | str) -> datetime:
+    """A DateTimeField's value as a cursor gives it: aware on PostgreSQL, UTC text on SQLite."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

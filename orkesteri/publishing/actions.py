@@ -56,6 +56,7 @@ class PostInput:
     overrides: dict[int, str] = field(default_factory=dict)  # channel id → its own text
     link: str = ""
     utm: bool = False
+    short_link: bool = False  # count clicks: each delivery gets its own short link
     first_comment: str = ""
     pillar: str = ""
     campaign: str = ""
@@ -75,6 +76,11 @@ def workspace_channels(workspace: Workspace, ids: Iterable[int]) -> list[Channel
     if missing:
         raise ActionError({"channels": _("No such channel in this workspace: %(ids)s.") % {
             "ids": ", ".join(map(str, missing))}})  # fmt: skip
+    demo = [found[i].display_name for i in wanted if found[i].demo]
+    if demo:
+        raise ActionError({"channels": _(
+            "%(name)s is a demo channel: its figures are generated and there is no account "
+            "behind it, so nothing can be published to it.") % {"name": demo[0]}})  # fmt: skip
     return [found[i] for i in wanted]
 
 
@@ -171,6 +177,7 @@ def _new_post(workspace: Workspace, author: User | None, data: PostInput, **fiel
         text=data.text,
         link=data.link,
         utm=data.utm,
+        short_link=data.short_link,
         first_comment=data.first_comment,
         pillar=data.pillar.strip(),
         campaign=data.campaign.strip(),
@@ -234,7 +241,7 @@ def update_post(
         )
     channels = _clean(post.workspace, data)
     series.check_rule_change(locked, data.repeat, scheduling=scheduling)
-    for name in ("text", "link", "utm", "first_comment", "notes"):
+    for name in ("text", "link", "utm", "short_link", "first_comment", "notes"):
         setattr(locked, name, getattr(data, name))
     locked.pillar, locked.campaign = data.pillar.strip(), data.campaign.strip()
     for name, value in series.rule_fields(data.repeat).items():
@@ -259,6 +266,7 @@ def post_input_of(post: Post) -> PostInput:
         overrides={v.channel_id: v.text for v in variants if v.text},
         link=post.link,
         utm=post.utm,
+        short_link=post.short_link,
         first_comment=post.first_comment,
         pillar=post.pillar,
         campaign=post.campaign,

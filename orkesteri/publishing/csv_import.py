@@ -632,7 +632,9 @@ def _recheck(workspace: Workspace, rows: list[Row]) -> Iterator[tuple[Row, str |
     again: time has passed since the file was read, and channels may have gone."""
     wanted = {c.pk for row in rows for c in row.channels}
     present = set(
-        Channel.objects.filter(workspace=workspace, pk__in=wanted).values_list("pk", flat=True)
+        Channel.objects.filter(workspace=workspace, pk__in=wanted)
+        .publishable()
+        .values_list("pk", flat=True)
     )
     for row in rows:
         gone = [c for c in row.channels if c.pk not in present]

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import re
 import threading
 import time
+import unicodedata
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,6 +33,7 @@ from PIL import Image as PILImage
 from orkesteri.channels import actions as channel_actions
 from orkesteri.channels.models import Channel
 from orkesteri.lib import sql
+from orkesteri.links import actions as links
 from orkesteri.media import actions as media_actions
 from orkesteri.media.images import Edits
 from orkesteri.networks.base import (
@@ -392,9 +395,7 @@ def parts_of(delivery: Delivery) -> list[str]:
 def draft_of(delivery: Delivery, part: int = 0, reply_to: Receipt | None = None) -> Draft:
     variant, post = delivery.variant, delivery.post
     text = parts_of(delivery)[part]
-    text, link = place_link(
-        text, link_of(post, delivery.channel) if part == 0 else "", delivery.channel
-    )
+    text, link = place_link(text, sent_link(delivery) if part == 0 else "", delivery.channel)
     return Draft(
         text=text,
         images=images_of(post, delivery.channel) if part == 0 and _has_media(delivery) else (),
@@ -418,23 +419,83 @@ def place_link(text: str, link: str, channel: Channel) -> tuple[str, str]:
 
 
 def link_of(post: Post, channel: Channel) -> str:
-    """The post's link, with UTM parameters (source = the network) when the post asks."""
+    """The post's link as visitors from this channel should reach it: with UTM parameters
+    (docs/links.md) when the post asks for them."""
     if not post.link or not post.utm:
         return post.link
-    return add_utm(post.link, source=channel.network, medium="social", campaign=post.campaign)
+    return tag_link(post.link, channel, campaign=post.campaign, post_id=post.pk)
 
 
-def add_utm(url: str, *, source: str, medium: str, campaign: str) -> str:
+def sent_link(delivery: Delivery) -> str:
+    """The link the network gets: the post's (UTM-tagged), or the delivery's own short link
+    to it when the post counts clicks (made at the first send, the same on a retry)."""
+    target = link_of(delivery.post, delivery.channel)
+    if not target or not delivery.post.short_link:
+        return target
+    return links.short_url(links.link_for_delivery(delivery, target).code)
+
+
+def planned_link(
+    link: str,
+    channel: Channel,
+    *,
+    utm: bool,
+    short_link: bool,
+    campaign: str = "",
+    post_id: int | None = None,
+) -> str:
+    """The link as `sent_link` will make it, for the composer's counts before the post is
+    sent: a short link's length is known before it has a code."""
+    if not link:
+        return ""
+    if short_link:
+        return links.placeholder_url()
+    return tag_link(link, channel, campaign=campaign, post_id=post_id) if utm else link
+
+
+def tag_link(url: str, channel: Channel, *, campaign: str, post_id: int | None) -> str:
+    """`url` with the UTM parameters of a post on this channel; unchanged if it is not an
+    address that can be parsed."""
+    try:
+        return add_utm(url, source=channel.network, campaign=campaign, content=utm_content(post_id))
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host: nothing sensible to tag
+        return url
+
+
+def utm_content(post_id: int | None) -> str:
+    """utm_content names the post, so that the post's visits can be told apart from the
+    other posts' in the site's analytics, and found again in Orkesteri (its id)."""
+    return f"post-{post_id}" if post_id is not None else ""
+
+
+def utm_campaign(campaign: str) -> str:
+    """The campaign as a stable UTM value: lower case (GA4 values are case-sensitive, so
+    "Autumn" and "autumn" would be two campaigns), letters of any script, digits and _ kept,
+    every other run of characters one "-"."""
+    folded = unicodedata.normalize("NFKC", campaign).casefold()
+    return "-".join(piece for piece in re.split(r"\W+", folded) if piece)
+
+
+def add_utm(
+    url: str, *, source: str, campaign: str = "", content: str = "", medium: str = "social"
+) -> str:
+    """`url` tagged per GA4's conventions (docs/links.md): utm_source (the network),
+    utm_medium, utm_campaign and utm_content when not empty. The link's own utm_* parameters
+    are replaced; its other parameters stay as written, and so does its fragment."""
     parts = urlsplit(url)
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.startswith("utm_")
-    ]
-    query += [("utm_source", source), ("utm_medium", medium)]
-    if campaign:
-        query.append(("utm_campaign", campaign))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    kept = [p for p in parts.query.split("&") if p and not _is_utm(p)]
+    values = {
+        "utm_source": source,
+        "utm_medium": medium,
+        "utm_campaign": utm_campaign(campaign),
+        "utm_content": content,
+    }
+    tags = urlencode({k: v for k, v in values.items() if v}, quote_via=quote)
+    return urlunsplit(parts._replace(query="&".join([*kept, tags])))
+
+
+def _is_utm(pair: str) -> bool:
+    return unquote_plus(pair.split("=", 1)[0]).lower().startswith("utm_")
 
 
 def images_of(post: Post, channel: Channel) -> tuple[Image, ...]:

@@ -36,6 +36,11 @@ class ComposeForm(forms.Form):
         help_text=_("Shown as a link card where the network has them, else added to the text."),
     )  # fmt: skip
     utm = forms.BooleanField(label=_("Add UTM parameters to the link"), required=False)
+    short_link = forms.BooleanField(
+        label=_("Count clicks with a short link"),
+        required=False,
+        help_text=_("Each channel gets its own short link; its clicks show under Short links."),
+    )
     first_comment = forms.CharField(
         label=_("First comment"), required=False, max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -90,7 +95,7 @@ class ComposeForm(forms.Form):
     def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
-        self.channel_list = list(Channel.objects.filter(workspace=workspace))
+        self.channel_list = list(Channel.objects.filter(workspace=workspace).publishable())
         self._choices("channels", [(c.pk, c.display_name) for c in self.channel_list])
         assets = Asset.objects.filter(workspace=workspace).order_by("-created_at")[:60]
         self.asset_list = list(assets)
@@ -171,6 +176,7 @@ class ComposeForm(forms.Form):
             },
             link=data.get("link", ""),
             utm=data.get("utm", False),
+            short_link=data.get("short_link", False),
             first_comment=data.get("first_comment", ""),
             pillar=data.get("pillar", ""),
             campaign=data.get("campaign", ""),
@@ -189,6 +195,7 @@ def initial_of(data: PostInput) -> dict[str, Any]:
         "channels": list(data.channel_ids),
         "link": data.link,
         "utm": data.utm,
+        "short_link": data.short_link,
         "first_comment": data.first_comment,
         "pillar": data.pillar,
         "campaign": data.campaign,

@@ -4,15 +4,11 @@ under a random name that only this user's session knows (docs/import.md)."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from orkesteri.channels.models import Channel
+from orkesteri.lib.parked import Parking
 from orkesteri.publishing import csv_import
 from orkesteri.publishing.csv_import import DateOrder, FileError, ImportFailed, Options, Plan
 from orkesteri.workspaces.models import Membership, Workspace
@@ -28,7 +25,7 @@ from orkesteri.workspaces.roles import Perm
 from orkesteri.workspaces.views import content_length, enter
 
 SESSION_KEY = "csv_import"
-KEEP_UPLOADS = timedelta(days=1)
+PARKING = Parking("imports")
 
 
 class ImportForm(forms.Form):
@@ -58,7 +55,7 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["channels"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Channel.objects.filter(workspace=workspace)
+        field.queryset = Channel.objects.filter(workspace=workspace).publishable()
         field.label_from_instance = _channel_label  # type: ignore[method-assign,assignment]
 
     def clean_file(self) -> Any:
@@ -98,7 +95,7 @@ def import_page(request: HttpRequest, workspace: str) -> HttpResponse:
     except FileError as e:
         form.add_error("file", e.message)
         return _page(request, membership, form, status=400)
-    pending["token"] = _keep(ws, data)
+    pending["token"] = PARKING.park(ws.pk, data)
     request.session[SESSION_KEY] = pending
     return _preview(request, membership, plan, pending)
 
@@ -111,7 +108,7 @@ def import_confirm(request: HttpRequest, workspace: str) -> HttpResponse:
     pending = request.session.get(SESSION_KEY) or {}
     data = None
     if pending.get("workspace") == ws.pk and pending.get("token") == request.POST.get("token"):
-        data = _load(ws, pending["token"])
+        data = PARKING.load(ws.pk, pending["token"])
     if data is None:
         messages.error(request, _("That import is no longer waiting. Upload the file again."))
         return redirect("import", workspace=ws.slug)
@@ -140,7 +137,8 @@ def import_confirm(request: HttpRequest, workspace: str) -> HttpResponse:
             "error": e.message,
         }
         return _preview(request, membership, plan, pending, error=message, status=400)
-    _forget(request, ws, pending["token"])
+    request.session.pop(SESSION_KEY, None)
+    PARKING.forget(ws.pk, pending["token"])
     messages.success(request, _summary(result))
     return redirect("import", workspace=ws.slug)
 
@@ -168,7 +166,7 @@ def _summary(result: csv_import.Result) -> str:
 
 
 def _plan(ws: Workspace, data: bytes, pending: dict[str, Any]) -> Plan:
-    channels = list(Channel.objects.filter(workspace=ws))
+    channels = list(Channel.objects.filter(workspace=ws).publishable())
     chosen = [c for c in channels if c.pk in set(pending["channels"])]
     options = Options(
         zone=ws.timezone, now=timezone.now(), date_order=DateOrder(pending["order"]), chosen=chosen
@@ -179,7 +177,7 @@ def _plan(ws: Workspace, data: bytes, pending: dict[str, Any]) -> Plan:
 def _page(
     request: HttpRequest, membership: Membership, form: ImportForm, status: int = 200
 ) -> HttpResponse:
-    has_channels = Channel.objects.filter(workspace=membership.workspace).exists()
+    has_channels = Channel.objects.filter(workspace=membership.workspace).publishable().exists()
     context = {"form": form, "has_channels": has_channels, "max_rows": csv_import.MAX_ROWS}
     return render(request, "publishing/import.html", context, status=status)
 
@@ -202,42 +200,3 @@ def _preview(
         "requires_approval": membership.workspace.requires_approval,
     }
     return render(request, "publishing/import_preview.html", context, status=status)
-
-
-# --- the file between preview and confirm ----------------------------------------------
-
-
-def _folder(ws: Workspace) -> str:
-    return f"imports/{ws.pk}/"
-
-
-def _keep(ws: Workspace, data: bytes) -> str:
-    _sweep(ws)
-    token = secrets.token_hex(16)
-    default_storage.save(_folder(ws) + f"{token}.csv", ContentFile(data))
-    return token
-
-
-def _load(ws: Workspace, token: str) -> bytes | None:
-    name = _folder(ws) + f"{token}.csv"
-    if not token.isalnum() or not default_storage.exists(name):
-        return None
-    with default_storage.open(name, "rb") as f:
-        data: bytes = f.read()
-    return data
-
-
-def _forget(request: HttpRequest, ws: Workspace, token: str) -> None:
-    request.session.pop(SESSION_KEY, None)
-    default_storage.delete(_folder(ws) + f"{token}.csv")
-
-
-def _sweep(ws: Workspace) -> None:
-    """Files of previews nobody confirmed go after a day."""
-    folder = _folder(ws)
-    if not default_storage.exists(folder):
-        return
-    cutoff = timezone.now() - KEEP_UPLOADS
-    for name in default_storage.listdir(folder)[1]:
-        if default_storage.get_modified_time(folder + name) < cutoff:
-            default_storage.delete(folder + name)

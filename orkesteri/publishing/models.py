@@ -41,6 +41,7 @@ class Post(models.Model):
     text = models.TextField(_("text"), blank=True)
     link = models.CharField(_("link"), max_length=2000, blank=True)
     utm = models.BooleanField(_("add UTM parameters"), default=False)
+    short_link = models.BooleanField(_("count clicks with a short link"), default=False)
     first_comment = models.TextField(_("first comment"), blank=True)
     pillar = models.CharField(_("pillar"), max_length=100, blank=True)
     campaign = models.CharField(_("campaign"), max_length=100, blank=True)
@@ -60,6 +61,9 @@ class Post(models.Model):
     series = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
     )
+    # Read from the network's history when the channel was connected (analytics backfill),
+    # not published by Orkesteri.
+    imported = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -103,7 +103,7 @@ def _composer(request: HttpRequest, membership: Membership, post: Post | None) -
             initial["channels"] = request.GET.getlist("channel")
         form = ComposeForm(ws, initial=initial)
     deliveries = list(post.deliveries.select_related("channel")) if post else []
-    checks = _checks(form)
+    checks = _checks(form, post.pk if post else None)
     return render(
         request,
         "publishing/compose.html",
@@ -212,12 +212,17 @@ def _value(form: ComposeForm, name: str) -> str:
     return next(iter(_values(form, name)), "")
 
 
-def _checks(form: ComposeForm) -> list[dict[str, Any]]:
-    """Per chosen channel: its text's length against the limit, problems, and a preview."""
+def _checks(form: ComposeForm, post_id: int | None = None) -> list[dict[str, Any]]:
+    """Per chosen channel: its text's length against the limit, problems, and a preview.
+    The link is counted as it will be sent (UTM-tagged for the post `post_id`, or a short
+    link's length)."""
     chosen = {int(v) for v in _values(form, "channels") if v.isdigit()}
     base = _value(form, "text")
     media_count = len(_values(form, "images"))
     link = _value(form, "link")
+    utm, short_link = bool(form["utm"].value()), bool(form["short_link"].value())
+    if utm and not short_link and post_id is None:
+        post_id = _next_post_id()
     results = []
     for channel in form.channel_list:
         if channel.pk not in chosen:
@@ -226,7 +231,15 @@ def _checks(form: ComposeForm) -> list[dict[str, Any]]:
         text = (own.strip() and own) or base
         adapter = channel.adapter_class({}, channel.config)
         images = (PLACEHOLDER_IMAGE,) * media_count
-        text, card = engine.place_link(text, link, channel)
+        sent = engine.planned_link(
+            link,
+            channel,
+            utm=utm,
+            short_link=short_link,
+            campaign=_value(form, "campaign"),
+            post_id=post_id,
+        )
+        text, card = engine.place_link(text, sent, channel)
         draft = Draft(text=text, images=images, link=card)
         measured = measure(text, adapter.limits.text_rules(with_images=bool(images)))
         results.append(
@@ -243,6 +256,12 @@ def _checks(form: ComposeForm) -> list[dict[str, Any]]:
     return results
 
 
+def _next_post_id() -> int:
+    """A new post's likely id, for the length of its utm_content before it is saved."""
+    last = Post.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
 # Counts and caption limits only: the real image is checked when it is rendered.
 PLACEHOLDER_IMAGE = Image(b"", "image/jpeg", 1080, 1080)
 
@@ -253,7 +272,9 @@ def compose_check(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.COMPOSE)
     form = ComposeForm(membership.workspace, data=request.POST)
     form.is_valid()
-    return render(request, "publishing/_checks.html", {"checks": _checks(form)})
+    post_id = str(request.POST.get("post_id", ""))  # only the length of utm_content hangs on it
+    checks = _checks(form, int(post_id) if post_id.isdigit() else None)
+    return render(request, "publishing/_checks.html", {"checks": checks})
 
 
 # --- a post's actions ----------------------------------------------------------------

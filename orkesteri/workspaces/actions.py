@@ -27,7 +27,15 @@ from orkesteri.workspaces.models import AuditEvent, Invite, Membership, Workspac
 from orkesteri.workspaces.roles import Perm, Role, assignable_roles
 from orkesteri.workspaces.tasks import send_invite_email
 
-EDITABLE_FIELDS = ("name", "slug", "timezone", "languages", "brand_color", "requires_approval")
+EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "timezone",
+    "languages",
+    "brand_color",
+    "requires_approval",
+    "er_averaging",
+)
 # Fallback-only entries of LANG_INFO (zh-cn, …) have no name to show: not offered.
 LANGUAGE_CODES = frozenset(code for code, info in LANG_INFO.items() if "name_local" in info)
 logger = logging.getLogger(__name__)

@@ -45,7 +45,15 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "slug", "timezone", "languages", "brand_color", "requires_approval"]
+        fields = [
+            "name",
+            "slug",
+            "timezone",
+            "languages",
+            "brand_color",
+            "requires_approval",
+            "er_averaging",
+        ]
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
         help_texts = {
             "name": _("The client or brand, as your team calls it."),
@@ -63,6 +71,18 @@ class WorkspaceForm(forms.ModelForm):
             self.initial.setdefault(
                 "brand_color", BRAND_COLOURS[Workspace.objects.count() % len(BRAND_COLOURS)]
             )
+        if "er_averaging" in self.fields:
+            self.fields["er_averaging"].required = False  # not sent: keep the current one
+
+    def clean_er_averaging(self) -> str:
+        return str(self.cleaned_data.get("er_averaging") or self.instance.er_averaging)
+
+
+class NewWorkspaceForm(WorkspaceForm):
+    """Creating a workspace asks only what it needs to start; the rest is in its settings."""
+
+    class Meta(WorkspaceForm.Meta):
+        fields = ["name", "slug", "timezone", "languages", "brand_color"]
 
 
 class LogoForm(forms.Form):

@@ -46,6 +46,22 @@ class Workspace(models.Model):
         default=False,
         help_text=_("Editors submit posts; an owner, manager or client approves them first."),
     )
+
+    class Averaging(models.TextChoices):
+        ARITHMETIC = "arithmetic", _("Average of each post's rate")
+        WEIGHTED = "weighted", _("Total engagement over total audience")
+
+    er_averaging = models.CharField(
+        _("engagement rate over many posts"),
+        max_length=12,
+        choices=Averaging.choices,
+        default=Averaging.ARITHMETIC,
+        help_text=_(
+            "How the engagement rates of many posts become one figure (docs/metrics.md): the "
+            "average of each post's rate, or all engagement over all followers, which gives "
+            "big posts more weight."
+        ),
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 

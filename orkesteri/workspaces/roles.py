@@ -32,6 +32,7 @@ class Perm(StrEnum):
     PUBLISH = "publish"
     VIEW_ANALYTICS = "view_analytics"
     VIEW_REPORTS = "view_reports"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
 
 
 _ALL = frozenset(Perm)

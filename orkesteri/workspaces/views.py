@@ -23,13 +23,14 @@ from orkesteri.workspaces.forms import (
     DeleteWorkspaceForm,
     InviteForm,
     LogoForm,
+    NewWorkspaceForm,
     RoleForm,
     WorkspaceForm,
 )
 from orkesteri.workspaces.models import Invite, Membership, Workspace
 from orkesteri.workspaces.roles import Perm, assignable_roles
 
-SECTIONS = ("inbox", "analytics", "competitors", "planning", "reports")
+SECTIONS = ("inbox", "competitors", "planning", "reports")
 LAST_WORKSPACE = "last_workspace"
 INVITE_LINK = "invite_link"
 INVITE_TOKEN = "invite_token"
@@ -79,7 +80,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workspace_create(request: HttpRequest) -> HttpResponse:
-    form = WorkspaceForm(request.POST or None)
+    form = NewWorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -351,7 +351,7 @@ def test_a_link_goes_into_the_text_where_the_network_has_no_link_cards(
     assert draft.link == ""
     assert draft.text == (
         "Read this\n\nhttps://acme.example/a?x=1&utm_source=scripted&utm_medium=social"
-        "&utm_campaign=Autumn"
+        f"&utm_campaign=autumn&utm_content=post-{post.pk}"
     )
 
 

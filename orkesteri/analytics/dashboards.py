@@ -1,0 +1,290 @@
+"""The figures of each dashboard, computed once for the web page, its CSV and the API.
+
+Each function reads through queries.py (scoped by workspace) and computes with kpis.py and
+besttime.py; none renders anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from orkesteri.analytics import besttime, kpis
+from orkesteri.analytics.kpis import Delta, KpiSet, PostFigures
+from orkesteri.analytics.models import Collection, PostStats, Sample
+from orkesteri.analytics.queries import (
+    Period,
+    PostRow,
+    daily_totals,
+    follower_history,
+    follower_series,
+    last_before,
+    post_rows,
+    series_of,
+    with_texts,
+)
+from orkesteri.channels.models import Channel
+from orkesteri.publishing.models import Delivery
+from orkesteri.workspaces.models import Workspace
+
+TOP_POSTS = 10
+ENGAGEMENT_FIELDS = ("likes", "replies", "reposts", "quotes")  # as kpis.engagements adds up
+
+
+@dataclass(frozen=True)
+class ChannelLine:
+    channel: Channel
+    kpis: KpiSet
+    collection: Collection | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    previous: Period
+    kpis: KpiSet
+    before: KpiSet
+    deltas: dict[str, Delta]
+    followers: list[tuple[date, int]]  # all channels, per day
+    engagement: list[tuple[date, int]]  # engagements of the posts published each day
+    channels: list[ChannelLine]
+    has_data: bool
+
+
+def channels_of(workspace: Workspace) -> list[Channel]:
+    return list(Channel.objects.filter(workspace=workspace).select_related("collection"))
+
+
+def overview(
+    workspace: Workspace, period: Period, channel_ids: Sequence[int] | None = None
+) -> Overview:
+    mode = workspace.er_averaging
+    rows = post_rows(workspace, period, channel_ids, about=False)
+    before_rows = post_rows(workspace, period.previous(), channel_ids, about=False)
+    history = follower_history(workspace, period, channel_ids)
+    accounts = series_of(history, last_before(workspace, period.start_on, channel_ids))
+    before_accounts = follower_series(workspace, period.previous(), channel_ids)
+    current = kpis.summarize(
+        [r.figures for r in rows], mode, days=period.days, accounts=accounts.values()
+    )
+    before = kpis.summarize(
+        [r.figures for r in before_rows],
+        mode,
+        days=period.days,
+        accounts=before_accounts.values(),
+    )
+    by_channel = kpis.group_summaries(
+        ((r.channel_id, r.figures) for r in rows), mode, days=period.days
+    )
+    lines = []
+    for channel in channels_of(workspace):
+        if channel_ids and channel.pk not in channel_ids:
+            continue
+        figures = by_channel.get(channel.pk) or kpis.summarize([], mode, days=period.days)
+        series = accounts.get(channel.pk)
+        figures = _with_followers(figures, series)
+        lines.append(ChannelLine(channel, figures, getattr(channel, "collection", None)))
+    return Overview(
+        period=period,
+        previous=period.previous(),
+        kpis=current,
+        before=before,
+        deltas=kpis.compare(current, before),
+        followers=daily_totals(history),
+        engagement=engagement_per_day(rows, workspace.timezone),
+        channels=lines,
+        has_data=bool(rows or history),
+    )
+
+
+def _with_followers(figures: KpiSet, series: kpis.FollowerSeries | None) -> KpiSet:
+    if series is None:
+        return figures
+    return replace(
+        figures,
+        followers_start=series.start,
+        followers_end=series.end,
+        follower_growth=kpis.follower_growth(series.start, series.end),
+        follower_growth_percent=kpis.follower_growth_percent(series.start, series.end),
+    )
+
+
+def engagement_per_day(rows: Iterable[PostRow], zone: str) -> list[tuple[date, int]]:
+    """The engagements of the posts published each day (workspace zone), days with posts."""
+    tz = ZoneInfo(zone)
+    days: dict[date, int] = defaultdict(int)
+    for row in rows:
+        days[row.published_at.astimezone(tz).date()] += kpis.engagements(row.figures) or 0
+    return sorted(days.items())
+
+
+# --- content -------------------------------------------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Content:
+    period: Period
+    by_format: dict[str, KpiSet]
+    by_pillar: dict[str, KpiSet]
+    by_campaign: dict[str, KpiSet]
+    by_length: dict[str, KpiSet]
+    by_weekday: dict[int, KpiSet]
+    by_hashtag: dict[str, KpiSet]
+    top: list[PostRow]
+    bottom: list[PostRow]
+    posts: int
+
+
+def content(
+    workspace: Workspace, period: Period, channel_ids: Sequence[int] | None = None
+) -> Content:
+    mode, days = workspace.er_averaging, period.days
+    rows = post_rows(workspace, period, channel_ids)
+    tz = ZoneInfo(workspace.timezone)
+
+    def grouped(key: Callable[[PostRow], Hashable]) -> dict[Any, KpiSet]:
+        found = kpis.group_summaries(((key(r), r.figures) for r in rows), mode, days=days)
+        return dict(sorted(found.items(), key=lambda item: _rank(item[1]), reverse=True))
+
+    tags = kpis.group_summaries(
+        ((tag, r.figures) for r in rows for tag in r.hashtags), mode, days=days
+    )
+    by_weekday = kpis.group_summaries(
+        ((r.published_at.astimezone(tz).weekday(), r.figures) for r in rows), mode, days=days
+    )
+    ranked = sorted(
+        (r for r in rows if kpis.engagements(r.figures) is not None),
+        key=lambda r: (kpis.engagements(r.figures) or 0, r.published_at),
+    )
+    return Content(
+        period=period,
+        by_format=grouped(lambda r: r.format),
+        by_pillar=grouped(lambda r: r.pillar),
+        by_campaign=grouped(lambda r: r.campaign),
+        by_length={
+            key: found
+            for key, _largest in kpis.LENGTH_BUCKETS
+            if (found := _bucket(rows, key, mode, days)) is not None
+        },
+        by_weekday=dict(sorted(by_weekday.items())),
+        by_hashtag=dict(
+            sorted(
+                ((tag, s) for tag, s in tags.items() if s.posts >= 2),
+                key=lambda item: _rank(item[1]),
+                reverse=True,
+            )[:20]
+        ),
+        top=with_texts(ranked[::-1][:TOP_POSTS]),
+        bottom=with_texts(ranked[:TOP_POSTS]) if len(ranked) > TOP_POSTS else [],
+        posts=len(rows),
+    )
+
+
+def _bucket(rows: Sequence[PostRow], key: str, mode: str, days: int) -> KpiSet | None:
+    figures = [r.figures for r in rows if kpis.length_bucket(r.length) == key]
+    return kpis.summarize(figures, mode, days=days) if figures else None
+
+
+def _rank(figures: KpiSet) -> tuple[float, int]:
+    """Best first: by ER by followers, then by engagements per post."""
+    per_post = (figures.engagements or 0) / figures.posts if figures.posts else 0
+    return (figures.er_by_followers or -1.0, int(per_post))
+
+
+# --- one channel -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelPage:
+    channel: Channel
+    collection: Collection | None
+    overview: Overview
+    followers: list[tuple[date, int]]
+    top: list[PostRow]
+
+
+def channel_page(workspace: Workspace, channel: Channel, period: Period) -> ChannelPage:
+    found = overview(workspace, period, [channel.pk])
+    rows = post_rows(workspace, period, [channel.pk], about=False)
+    ranked = sorted(rows, key=lambda r: kpis.engagements(r.figures) or 0, reverse=True)
+    return ChannelPage(
+        channel=channel,
+        collection=Collection.objects.filter(pk=channel.pk).first(),
+        overview=found,
+        followers=found.followers,
+        top=with_texts(ranked[:TOP_POSTS]),
+    )
+
+
+# --- one post --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostPage:
+    delivery: Delivery
+    stats: PostStats | None
+    figures: PostFigures
+    series: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    rates: dict[str, float | None] = field(default_factory=dict)
+
+
+def post_page(delivery: Delivery) -> PostPage:
+    stats = PostStats.objects.filter(pk=delivery.pk).first()
+    series: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    samples = Sample.objects.filter(delivery=delivery).order_by("at")
+    for metric, at, value in samples.values_list("metric", "at", "value"):
+        series[metric].append((at, int(value)))
+    figures = (
+        PostFigures(**{name: getattr(stats, name) for name in kpis.POST_FIELDS})
+        if stats
+        else PostFigures()
+    )
+    rates = {
+        "er_by_followers": kpis.er_by_followers(figures),
+        "er_by_reach": kpis.er_by_reach(figures),
+        "er_by_views": kpis.er_by_views(figures),
+        "love_rate": kpis.love_rate(figures),
+        "talk_rate": kpis.talk_rate(figures),
+        "amplification_rate": kpis.amplification_rate(figures),
+        "virality_rate": kpis.virality_rate(figures),
+    }
+    return PostPage(delivery, stats, figures, dict(series), rates)
+
+
+# --- best time -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BestTime:
+    channel: Channel
+    heatmap: besttime.Heatmap
+    slots: list[besttime.Slot]
+
+
+def best_time(workspace: Workspace, channel: Channel, now: datetime | None = None) -> BestTime:
+    """The channel's weekday × hour heatmap from its own posts, shrunk toward the
+    workspace's other channels (or the published defaults when it has none)."""
+    now = now or timezone.now()
+    since = now - besttime.DEFAULT_WINDOW
+    scores: dict[int, list[besttime.PostScore]] = defaultdict(list)
+    found = PostStats.objects.filter(workspace=workspace, published_at__gte=since)
+    columns = ("channel_id", "published_at", *ENGAGEMENT_FIELDS)
+    for channel_id, published_at, *counts in found.values_list(*columns):
+        if any(value is not None for value in counts):
+            score = float(sum(value or 0 for value in counts))
+            scores[channel_id].append(besttime.PostScore(published_at, score))
+    others = [posts for channel_id, posts in scores.items() if channel_id != channel.pk]
+    prior = besttime.workspace_prior(others, workspace.timezone, now=now)
+    heatmap = besttime.build_heatmap(
+        scores.get(channel.pk, []), workspace.timezone, now=now, prior=prior
+    )
+    existing = list(channel.slots.all())
+    return BestTime(channel, heatmap, besttime.suggest_slots(heatmap, existing=existing))
