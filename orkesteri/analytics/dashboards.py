@@ -7,7 +7,7 @@ besttime.py; none renders anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -22,11 +22,13 @@ from orkesteri.analytics.queries import (
     Period,
     PostRow,
     daily_totals,
+    engagement_by_day,
     follower_history,
     follower_series,
     last_before,
     post_rows,
     series_of,
+    tallies,
     with_texts,
 )
 from orkesteri.channels.models import Channel
@@ -65,41 +67,43 @@ def overview(
     workspace: Workspace, period: Period, channel_ids: Sequence[int] | None = None
 ) -> Overview:
     mode = workspace.er_averaging
-    rows = post_rows(workspace, period, channel_ids, about=False)
-    before_rows = post_rows(workspace, period.previous(), channel_ids, about=False)
+    previous = period.previous()
+    groups = tallies(workspace, period, channel_ids)
+    before_groups = tallies(workspace, previous, channel_ids)
     history = follower_history(workspace, period, channel_ids)
     accounts = series_of(history, last_before(workspace, period.start_on, channel_ids))
-    before_accounts = follower_series(workspace, period.previous(), channel_ids)
-    current = kpis.summarize(
-        [r.figures for r in rows], mode, days=period.days, accounts=accounts.values()
+    before_accounts = follower_series(workspace, previous, channel_ids)
+    current = kpis.from_tally(
+        sum(groups.values(), kpis.Tally.empty()),
+        mode,
+        days=period.days,
+        accounts=accounts.values(),
     )
-    before = kpis.summarize(
-        [r.figures for r in before_rows],
+    before = kpis.from_tally(
+        sum(before_groups.values(), kpis.Tally.empty()),
         mode,
         days=period.days,
         accounts=before_accounts.values(),
-    )
-    by_channel = kpis.group_summaries(
-        ((r.channel_id, r.figures) for r in rows), mode, days=period.days
     )
     lines = []
     for channel in channels_of(workspace):
         if channel_ids and channel.pk not in channel_ids:
             continue
-        figures = by_channel.get(channel.pk) or kpis.summarize([], mode, days=period.days)
-        series = accounts.get(channel.pk)
-        figures = _with_followers(figures, series)
+        figures = kpis.from_tally(
+            groups.get(channel.pk, kpis.Tally.empty()), mode, days=period.days
+        )
+        figures = _with_followers(figures, accounts.get(channel.pk))
         lines.append(ChannelLine(channel, figures, getattr(channel, "collection", None)))
     return Overview(
         period=period,
-        previous=period.previous(),
+        previous=previous,
         kpis=current,
         before=before,
         deltas=kpis.compare(current, before),
         followers=daily_totals(history),
-        engagement=engagement_per_day(rows, workspace.timezone),
+        engagement=engagement_by_day(workspace, period, channel_ids),
         channels=lines,
-        has_data=bool(rows or history),
+        has_data=bool(groups or history),
     )
 
 
@@ -113,15 +117,6 @@ def _with_followers(figures: KpiSet, series: kpis.FollowerSeries | None) -> KpiS
         follower_growth=kpis.follower_growth(series.start, series.end),
         follower_growth_percent=kpis.follower_growth_percent(series.start, series.end),
     )
-
-
-def engagement_per_day(rows: Iterable[PostRow], zone: str) -> list[tuple[date, int]]:
-    """The engagements of the posts published each day (workspace zone), days with posts."""
-    tz = ZoneInfo(zone)
-    days: dict[date, int] = defaultdict(int)
-    for row in rows:
-        days[row.published_at.astimezone(tz).date()] += kpis.engagements(row.figures) or 0
-    return sorted(days.items())
 
 
 # --- content -------------------------------------------------------------------------------

@@ -342,6 +342,124 @@ FIGURE_LABELS = {
 }
 
 
+# --- Tallies: the sums a KpiSet is made of ---------------------------------------------------
+
+# Each rate over many posts: (numerator, denominator), named as in `_columns`. "engagements"
+# is likes + replies + reposts + quotes as `engagements()` adds them; "shown" is
+# `virality_base()` (impressions, else views).
+RATES: dict[str, tuple[str, str]] = {
+    "er_by_followers": ("engagements", "followers"),
+    "er_by_reach": ("engagements", "reach"),
+    "er_by_views": ("engagements", "views"),
+    "love_rate": ("likes", "followers"),
+    "talk_rate": ("replies", "followers"),
+    "amplification_rate": ("reposts", "followers"),
+    "virality_rate": ("reposts", "shown"),
+}
+# The totals of a KpiSet (a sum over the posts that give the metric; None if none does).
+TOTALS: tuple[str, ...] = (
+    "engagements", "likes", "replies", "reposts", "quotes", "views", "reach", "impressions",
+    "clicks",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RateSums:
+    """Over the posts with a numerator and a denominator > 0: Σ numerators, Σ denominators,
+    Σ (numerator / denominator), and how many posts. Both averagings come from these."""
+
+    top: float = 0.0
+    bottom: float = 0.0
+    ratios: float = 0.0
+    count: int = 0
+
+    def __add__(self, other: RateSums) -> RateSums:
+        return RateSums(
+            self.top + other.top,
+            self.bottom + other.bottom,
+            self.ratios + other.ratios,
+            self.count + other.count,
+        )
+
+    def rate(self, averaging: Averaging) -> float | None:
+        if not self.count:
+            return None
+        if averaging is Averaging.WEIGHTED:
+            return self.top * 100.0 / self.bottom
+        return self.ratios * 100.0 / self.count
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a group of posts adds up to; tallies of groups add up to the tally of all of
+    them, so a database can add a group's posts up (analytics/queries.py) and Python the
+    groups."""
+
+    posts: int
+    sums: dict[str, int]  # TOTALS: the sum over the posts that give it
+    given: dict[str, int]  # TOTALS: how many posts give it (0: the figure is None)
+    rates: dict[str, RateSums]  # RATES
+
+    @classmethod
+    def empty(cls) -> Tally:
+        return cls(0, dict.fromkeys(TOTALS, 0), dict.fromkeys(TOTALS, 0),
+                   {name: RateSums() for name in RATES})  # fmt: skip
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.posts + other.posts,
+            {k: self.sums[k] + other.sums[k] for k in TOTALS},
+            {k: self.given[k] + other.given[k] for k in TOTALS},
+            {k: self.rates[k] + other.rates[k] for k in RATES},
+        )
+
+    def total(self, name: str) -> int | None:
+        return self.sums[name] if self.given[name] else None
+
+
+def tally(posts: Sequence[PostFigures]) -> Tally:
+    """The tally of `posts`, in Python (the same sums as queries.tallies in SQL)."""
+    columns = _columns(posts)
+    sums, given = {}, {}
+    for name in TOTALS:
+        present = [v for v in columns[name] if v is not None]
+        sums[name], given[name] = sum(present), len(present)
+    rates = {
+        name: _rate_sums(columns[top], columns[bottom]) for name, (top, bottom) in RATES.items()
+    }
+    return Tally(len(posts), sums, given, rates)
+
+
+def _columns(posts: Sequence[PostFigures]) -> dict[str, list[int | None]]:
+    columns: dict[str, list[int | None]] = {name: [] for name in POST_FIELDS}
+    for post in posts:
+        for name in POST_FIELDS:
+            columns[name].append(getattr(post, name))
+    columns["engagements"] = [
+        _engagements(a, b, c, d)
+        for a, b, c, d in zip(
+            columns["likes"], columns["replies"], columns["reposts"], columns["quotes"], strict=True
+        )
+    ]
+    columns["shown"] = [
+        imp if imp is not None else seen
+        for imp, seen in zip(columns["impressions"], columns["views"], strict=True)
+    ]
+    return columns
+
+
+def _rate_sums(numerators: Column, denominators: Column) -> RateSums:
+    top = bottom = ratios = 0.0
+    count = 0
+    for num, den in zip(numerators, denominators, strict=True):
+        if num is not None and den is not None and den > 0:
+            top += num
+            bottom += den
+            ratios += num / den
+            count += 1
+    return RateSums(top, bottom, ratios, count)
+
+
 def summarize(
     posts: Sequence[PostFigures],
     averaging: Averaging | str,
@@ -355,51 +473,31 @@ def summarize(
     `accounts`: the followers of the channels at the start and end of the period, for the
     follower growth (see `combine_followers`).
     """
+    return from_tally(tally(posts), averaging, days=days, accounts=accounts)
+
+
+def from_tally(
+    sums: Tally,
+    averaging: Averaging | str,
+    *,
+    days: int | None = None,
+    accounts: Iterable[FollowerSeries] = (),
+) -> KpiSet:
+    """The KpiSet of posts that add up to `sums` (see `summarize`)."""
     mode = parse_averaging(averaging)
-    likes = [post.likes for post in posts]
-    replies = [post.replies for post in posts]
-    reposts = [post.reposts for post in posts]
-    quotes = [post.quotes for post in posts]
-    views = [post.views for post in posts]
-    reach = [post.reach for post in posts]
-    followers = [post.followers for post in posts]
-    impressions = [post.impressions for post in posts]
-    shown = [  # the virality denominator, as virality_base()
-        imp if imp is not None else seen for imp, seen in zip(impressions, views, strict=True)
-    ]
-    engaged = [
-        _engagements(a, b, c, d) for a, b, c, d in zip(likes, replies, reposts, quotes, strict=True)
-    ]
-    average = _weighted if mode is Averaging.WEIGHTED else _arithmetic
-    er, rated = average(engaged, followers)
-    love = average(likes, followers)[0]
-    talk = average(replies, followers)[0]
+    rates = {name: found.rate(mode) for name, found in sums.rates.items()}
     combined = combine_followers(accounts)
     return KpiSet(
         averaging=mode,
-        posts=len(posts),
-        rated_posts=rated,
-        engagements=total(engaged),
-        likes=total(likes),
-        replies=total(replies),
-        reposts=total(reposts),
-        quotes=total(quotes),
-        views=total(views),
-        reach=total(reach),
-        impressions=total(impressions),
-        clicks=total(post.clicks for post in posts),
-        er_by_followers=er,
-        er_by_reach=average(engaged, reach)[0],
-        er_by_views=average(engaged, views)[0],
-        love_rate=love,
-        talk_rate=talk,
-        amplification_rate=average(reposts, followers)[0],
-        applause_rate=love,
-        conversation_rate=talk,
-        virality_rate=average(reposts, shown)[0],
+        posts=sums.posts,
+        rated_posts=sums.rates["er_by_followers"].count,
+        **{name: sums.total(name) for name in TOTALS},
+        **rates,
+        applause_rate=rates["love_rate"],
+        conversation_rate=rates["talk_rate"],
         days=days,
-        posts_per_day=posts_per_day(len(posts), days),
-        posts_per_week=posts_per_week(len(posts), days),
+        posts_per_day=posts_per_day(sums.posts, days),
+        posts_per_week=posts_per_week(sums.posts, days),
         followers_start=combined.start,
         followers_end=combined.end,
         follower_growth=follower_growth(combined.start, combined.end),
