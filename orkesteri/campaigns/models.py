@@ -8,7 +8,7 @@ because this version keeps no exchange rates (docs/campaigns.md).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import is_currency
 from django.core.exceptions import ValidationError
@@ -18,9 +18,11 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from orkesteri.lib.validators import validate_one_line
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 MAX_DIGITS = 14  # up to 999,999,999,999.99
 ZERO = Decimal("0.00")
@@ -50,7 +52,7 @@ def currency_mismatch(entry: str, campaign: Campaign) -> str:
     ) % {"campaign": campaign.currency, "entry": entry}
 
 
-def money(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
+def money(verbose_name: str | StrPromise, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(
         verbose_name,
         max_digits=MAX_DIGITS,

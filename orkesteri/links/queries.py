@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django_stubs_ext import WithAnnotations
 
 from orkesteri.links.models import LinkDay, ShortLink
 from orkesteri.workspaces.models import Workspace
@@ -33,6 +32,8 @@ class LinkCounts(TypedDict):
 
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a test extra: types only
+
     CountedLink = WithAnnotations[ShortLink, LinkCounts]  # ShortLink with its LinkCounts
 else:
     CountedLink = ShortLink  # WithAnnotations takes one argument at run time

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from orkesteri.channels.models import Channel
 from orkesteri.lib.csvfile import csv_response
-from orkesteri.links import actions
+from orkesteri.links import actions, queries
 from orkesteri.links.models import ShortLink
 from orkesteri.links.queries import CountedLink, links_with_counts
 from orkesteri.workspaces.models import Workspace
@@ -80,11 +81,25 @@ def _rows(workspace: Workspace) -> QuerySet[CountedLink]:
 @login_required
 def link_list(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
-    page = Paginator(_rows(membership.workspace), PAGE_SIZE).get_page(request.GET.get("page"))
+    ws = membership.workspace
+    page = Paginator(_rows(ws), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(link, actions.short_url(link.code)) for link in page.object_list]
-    return render(
-        request, "links/list.html", {"page": page, "rows": rows, "period_days": PERIOD_DAYS}
-    )
+    today = timezone.now().astimezone(UTC).date()
+    since = today - timedelta(days=PERIOD_DAYS - 1)
+    names = dict(Channel.objects.filter(workspace=ws).values_list("pk", "display_name"))
+    by_channel = [
+        (names.get(int(key), ""), counts)
+        for key, counts in queries.counts_by(ws, since, today, "channel").items()
+    ]
+    by_campaign = list(queries.counts_by(ws, since, today, "campaign").items())
+    context = {
+        "page": page,
+        "rows": rows,
+        "period_days": PERIOD_DAYS,
+        "by_channel": sorted(by_channel, key=lambda item: -item[1].clicks),
+        "by_campaign": sorted(by_campaign, key=lambda item: -item[1].clicks),
+    }
+    return render(request, "links/list.html", context)
 
 
 @login_required
