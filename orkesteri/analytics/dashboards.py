@@ -7,7 +7,7 @@ besttime.py; none renders anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -136,6 +136,8 @@ class Content:
     top: list[PostRow]
     bottom: list[PostRow]
     posts: int
+    # The same groups in the previous period, by table ("format", "pillar"…), for the change.
+    before: dict[str, dict[Any, KpiSet]]
 
 
 def content(
@@ -144,48 +146,53 @@ def content(
     mode, days = workspace.er_averaging, period.days
     rows = post_rows(workspace, period, channel_ids)
     tz = ZoneInfo(workspace.timezone)
+    groups = _groups(rows, tz, mode, days)
+    before = _groups(post_rows(workspace, period.previous(), channel_ids), tz, mode, days)
 
-    def grouped(key: Callable[[PostRow], Hashable]) -> dict[Any, KpiSet]:
-        found = kpis.group_summaries(((key(r), r.figures) for r in rows), mode, days=days)
+    def best_first(found: dict[Any, KpiSet]) -> dict[Any, KpiSet]:
         return dict(sorted(found.items(), key=lambda item: _rank(item[1]), reverse=True))
 
-    tags = kpis.group_summaries(
-        ((tag, r.figures) for r in rows for tag in r.hashtags), mode, days=days
-    )
-    by_weekday = kpis.group_summaries(
-        ((r.published_at.astimezone(tz).weekday(), r.figures) for r in rows), mode, days=days
-    )
     ranked = sorted(
         (r for r in rows if kpis.engagements(r.figures) is not None),
         key=lambda r: (kpis.engagements(r.figures) or 0, r.published_at),
     )
+    lengths = groups["length"]
     return Content(
         period=period,
-        by_format=grouped(lambda r: r.format),
-        by_pillar=grouped(lambda r: r.pillar),
-        by_campaign=grouped(lambda r: r.campaign),
-        by_length={
-            key: found
-            for key, _largest in kpis.LENGTH_BUCKETS
-            if (found := _bucket(rows, key, mode, days)) is not None
-        },
-        by_weekday=dict(sorted(by_weekday.items())),
+        by_format=best_first(groups["format"]),
+        by_pillar=best_first(groups["pillar"]),
+        by_campaign=best_first(groups["campaign"]),
+        by_length={key: lengths[key] for key, _largest in kpis.LENGTH_BUCKETS if key in lengths},
+        by_weekday=dict(sorted(groups["weekday"].items())),
         by_hashtag=dict(
-            sorted(
-                ((tag, s) for tag, s in tags.items() if s.posts >= 2),
-                key=lambda item: _rank(item[1]),
-                reverse=True,
-            )[:20]
+            list(best_first({t: s for t, s in groups["hashtag"].items() if s.posts >= 2}).items())[
+                :20
+            ]
         ),
         top=with_texts(ranked[::-1][:TOP_POSTS]),
         bottom=with_texts(ranked[:TOP_POSTS]) if len(ranked) > TOP_POSTS else [],
         posts=len(rows),
+        before=before,
     )
 
 
-def _bucket(rows: Sequence[PostRow], key: str, mode: str, days: int) -> KpiSet | None:
-    figures = [r.figures for r in rows if kpis.length_bucket(r.length) == key]
-    return kpis.summarize(figures, mode, days=days) if figures else None
+def _groups(
+    rows: Sequence[PostRow], tz: ZoneInfo, mode: str, days: int
+) -> dict[str, dict[Any, KpiSet]]:
+    """The period's posts by format, pillar, campaign, text length, weekday (workspace zone)
+    and hashtag (a post counts under each of its hashtags)."""
+
+    def by(pairs: Iterable[tuple[Hashable, PostFigures]]) -> dict[Any, KpiSet]:
+        return kpis.group_summaries(pairs, mode, days=days)
+
+    return {
+        "format": by((r.format, r.figures) for r in rows),
+        "pillar": by((r.pillar, r.figures) for r in rows),
+        "campaign": by((r.campaign, r.figures) for r in rows),
+        "length": by((kpis.length_bucket(r.length), r.figures) for r in rows),
+        "weekday": by((r.published_at.astimezone(tz).weekday(), r.figures) for r in rows),
+        "hashtag": by((tag, r.figures) for r in rows for tag in r.hashtags),
+    }
 
 
 def _rank(figures: KpiSet) -> tuple[float, int]:

@@ -29,4 +29,4 @@ def collect_channel(channel_id: int) -> None:
     collect.ensure_collections(timezone.now())
     run = collect.collect_channel(channel_id)
     if run is not None:
-        logger.info("collected channel %s: %s", channel_id, run)
+        logger.debug("collected channel %s: %s", channel_id, run)

@@ -6,7 +6,7 @@ table as CSV (`?export=<table>`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import time
 from typing import Any
 
@@ -24,7 +24,7 @@ from orkesteri.analytics.besttime import WEEKDAYS
 from orkesteri.analytics.kpis import KpiSet
 from orkesteri.analytics.models import PostStats
 from orkesteri.analytics.queries import PRESETS, Period, PostRow, period_from, today_in
-from orkesteri.analytics.templatetags.analytics import figure
+from orkesteri.analytics.templatetags.analytics import change, figure
 from orkesteri.channels.access import get_channel
 from orkesteri.channels.models import Channel
 from orkesteri.lib.csvfile import csv_response
@@ -182,8 +182,27 @@ def _cells(figures: KpiSet, columns: Sequence[tuple[str, str]]) -> list[str]:
     return [figure(getattr(figures, name), kind) for name, kind in columns]
 
 
-def _table(groups: Sequence[tuple[str, KpiSet]]) -> list[tuple[str, list[str]]]:
-    return [(key, _cells(figures, TABLE_FIGURES)) for key, figures in groups]
+def _table(
+    groups: Sequence[tuple[str, KpiSet, KpiSet | None]],
+) -> list[tuple[str, list[str]]]:
+    """Each group's row: its figures, and after the ER by followers its change since the
+    previous period, in percentage points."""
+    rows = []
+    for label, now, before in groups:
+        cells = _cells(now, TABLE_FIGURES)
+        er = kpis.delta(now.er_by_followers, before.er_by_followers if before else None)
+        cells.insert(ER_COLUMN + 1, change(er, True))
+        rows.append((label, cells))
+    return rows
+
+
+ER_COLUMN = [name for name, _kind in TABLE_FIGURES].index("er_by_followers")
+
+
+def _compared_columns() -> list[str]:
+    columns = [str(kpis.FIGURE_LABELS[name]) for name, _kind in TABLE_FIGURES]
+    columns.insert(ER_COLUMN + 1, pgettext("difference between periods", "Change"))
+    return columns
 
 
 def _kpi_csv(
@@ -244,30 +263,44 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
     found = dashboards.content(ws, period, picked or None)
     days = weekday_names()
     formats = dict(_format_labels())
-    tables: list[tuple[str, str, list[tuple[str, KpiSet]]]] = [
-        ("format", _("By format"), [(formats.get(k, k), v) for k, v in found.by_format.items()]),
-        ("pillar", _("By pillar"), [(k or _("No pillar"), v) for k, v in found.by_pillar.items()]),
+    labels: dict[str, Callable[[Any], str]] = {
+        "format": lambda k: formats.get(k, k),
+        "pillar": lambda k: k or _("No pillar"),
+        "campaign": lambda k: k or _("No campaign"),
+        "length": lambda k: str(kpis.LENGTH_BUCKET_LABELS[k]),
+        "weekday": lambda k: days[k],
+        "hashtag": lambda k: f"#{k}",
+    }
+    titles = {
+        "format": _("By format"),
+        "pillar": _("By pillar"),
+        "campaign": _("By campaign"),
+        "length": _("By text length"),
+        "weekday": _("By weekday"),
+        "hashtag": _("By hashtag (used at least twice)"),
+    }
+    shown: dict[str, dict[Any, KpiSet]] = {
+        "format": found.by_format,
+        "pillar": found.by_pillar,
+        "campaign": found.by_campaign,
+        "length": found.by_length,
+        "weekday": found.by_weekday,
+        "hashtag": found.by_hashtag,
+    }
+    # (table, title, [(label, this period, the previous period's same group or None)])
+    tables = [
         (
-            "campaign",
-            _("By campaign"),
-            [(k or _("No campaign"), v) for k, v in found.by_campaign.items()],
-        ),
-        (
-            "length",
-            _("By text length"),
-            [(str(kpis.LENGTH_BUCKET_LABELS[k]), v) for k, v in found.by_length.items()],
-        ),
-        ("weekday", _("By weekday"), [(days[k], v) for k, v in found.by_weekday.items()]),
-        (
-            "hashtag",
-            _("By hashtag (used at least twice)"),
-            [(f"#{k}", v) for k, v in found.by_hashtag.items()],
-        ),
+            key,
+            titles[key],
+            [(labels[key](k), v, found.before[key].get(k)) for k, v in groups.items()],
+        )
+        for key, groups in shown.items()
     ]
     export = request.GET.get("export", "")
     for key, title, groups in tables:
         if export == key:
-            return _kpi_csv(f"{ws.slug}-{key}-{period.start_on}-{period.end_on}.csv", title, groups)
+            name = f"{ws.slug}-{key}-{period.start_on}-{period.end_on}.csv"
+            return _kpi_csv(name, title, [(label, now) for label, now, _before in groups])
     if export in ("top", "bottom"):
         return _posts_csv(ws.slug, export, found.top if export == "top" else found.bottom, channels)
     names = {c.pk: c.display_name for c in channels}
@@ -279,7 +312,7 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
             "channels": channels,
             "picked": picked,
             "tables": [(key, title, _table(groups)) for key, title, groups in tables],
-            "columns": [kpis.FIGURE_LABELS[name] for name, _kind in TABLE_FIGURES],
+            "columns": _compared_columns(),
             "top": [_post_line(r, names) for r in found.top],
             "bottom": [_post_line(r, names) for r in found.bottom],
             "format_chart": charts.bar_chart(

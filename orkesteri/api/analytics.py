@@ -84,6 +84,9 @@ class OverviewOut(Schema):
 class GroupOut(Schema):
     key: str
     figures: dict[str, Number]
+    previous: dict[str, Number] | None = Field(
+        None, description="The same group in the previous period (null: it had no posts)"
+    )
 
 
 class PostFiguresOut(Schema):
@@ -173,8 +176,18 @@ def _figures(found: KpiSet) -> dict[str, Number]:
     return {name: getattr(found, name) for name in kpis.FIGURES}
 
 
-def _groups(groups: dict[Any, KpiSet]) -> list[dict[str, Any]]:
-    return [{"key": str(key), "figures": _figures(found)} for key, found in groups.items()]
+def _groups(
+    groups: dict[Any, KpiSet], before: dict[Any, KpiSet] | None = None
+) -> list[dict[str, Any]]:
+    earlier = before or {}
+    return [
+        {
+            "key": str(key),
+            "figures": _figures(found),
+            "previous": _figures(earlier[key]) if key in earlier else None,
+        }
+        for key, found in groups.items()
+    ]
 
 
 @router.get(
@@ -222,12 +235,12 @@ def content(
     return {
         "period": _period_out(period),
         "posts": found.posts,
-        "by_format": _groups(found.by_format),
-        "by_pillar": _groups(found.by_pillar),
-        "by_campaign": _groups(found.by_campaign),
-        "by_length": _groups(found.by_length),
-        "by_weekday": _groups(found.by_weekday),
-        "by_hashtag": _groups(found.by_hashtag),
+        "by_format": _groups(found.by_format, found.before["format"]),
+        "by_pillar": _groups(found.by_pillar, found.before["pillar"]),
+        "by_campaign": _groups(found.by_campaign, found.before["campaign"]),
+        "by_length": _groups(found.by_length, found.before["length"]),
+        "by_weekday": _groups(found.by_weekday, found.before["weekday"]),
+        "by_hashtag": _groups(found.by_hashtag, found.before["hashtag"]),
         "top": [_post(row) for row in found.top],
         "bottom": [_post(row) for row in found.bottom],
     }

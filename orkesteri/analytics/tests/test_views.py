@@ -19,7 +19,7 @@ from orkesteri.analytics.models import PostStats
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.publishing.models import Delivery, Post, QueueSlot, Variant
-from orkesteri.testing import logged_in
+from orkesteri.testing import api_client, logged_in
 from orkesteri.workspaces.models import Workspace
 
 
@@ -161,3 +161,18 @@ def test_best_time_suggests_and_a_manager_accepts(
     client = logged_in(bob)  # an editor sees the map but may not change the queue
     assert client.get(url).status_code == 200
     assert client.post(accept, {"slot": ["1@9"]}).status_code == 403
+
+
+def test_content_groups_are_compared_with_the_previous_period(
+    alice: User, feed: Channel
+) -> None:
+    publish(feed, 2, likes=50)  # ER (50 + 1) / 200 = 25.5 %
+    publish(feed, 40, likes=10)  # the 30 days before: (10 + 1) / 200 = 5.5 %
+    client = logged_in(alice)
+    page = client.get(reverse("analytics_content", args=["acme"])).content.decode()
+    assert "+20.00 pp" in page
+    api = api_client(alice).get(f"/api/v1/workspaces/{feed.workspace_id}/analytics/content")
+    [pillar] = api.json()["by_pillar"]
+    assert pillar["key"] == "Product"
+    assert pillar["figures"]["er_by_followers"] == pytest.approx(25.5)
+    assert pillar["previous"]["er_by_followers"] == pytest.approx(5.5)

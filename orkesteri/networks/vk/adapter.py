@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from time import monotonic, sleep
 from typing import Any
 
 import httpx
@@ -261,6 +263,20 @@ def _items(response: Any) -> list[Any]:
     return items if isinstance(items, list) else []
 
 
+class _Pace:
+    """Keeps one adapter's reads within VK's requests a second by waiting between them."""
+
+    def __init__(self, per_second: int) -> None:
+        self._sent: deque[float] = deque(maxlen=max(per_second, 1))
+
+    def wait(self) -> None:
+        if len(self._sent) == self._sent.maxlen:
+            delay = self._sent[0] + 1.0 - monotonic()
+            if delay > 0:
+                sleep(delay)
+        self._sent.append(monotonic())
+
+
 class VkAdapter(Adapter):
     kind = "vk"
     label = gettext_lazy("VK")
@@ -284,15 +300,23 @@ class VkAdapter(Adapter):
         "to new apps only on request to devsupport@corp.vk.com).\n"
         "3. Open https://oauth.vk.com/authorize?client_id=APP_ID&display=page&redirect_uri="
         "https://oauth.vk.com/blank.html&scope=wall,photos,offline&response_type=token"
-        "&v=5.199 with your app's number instead of APP_ID and allow access.\n"
+        "&v=5.199 with your app's number instead of APP_ID and allow access. To also see "
+        "each post's reach, write scope=wall,photos,stats,offline instead (VK shows "
+        "statistics to the community's administrators).\n"
         "4. Paste the address VK shows (or just the access_token part) below, with the "
         "community's address."
     )
     idempotent = True  # wall.post dedupes by `guid`, derived from the Delivery key
     # A wall post counts likes, reposts, comments and views
-    # (https://dev.vk.com/reference/objects/post); comments are our "replies".
-    post_metrics = frozenset({"likes", "reposts", "replies", "views"})
+    # (https://dev.vk.com/reference/objects/post); comments are our "replies". Reach comes
+    # from stats.getPostReach when the key has the stats right (conf.POST_REACH_BATCH).
+    post_metrics = frozenset({"likes", "reposts", "replies", "views", "reach"})
     samples_batch = conf.GET_BY_ID_BATCH
+
+    def __init__(self, credentials: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        super().__init__(credentials, config)
+        self._pace = _Pace(conf.READS_PER_SECOND)
+        self._reach_denied = False  # VK refused statistics to this key: do not ask again
 
     # connecting
 
@@ -462,14 +486,14 @@ class VkAdapter(Adapter):
     def account_counts(self) -> Counts:
         """Members (groups.getById members_count) and the community's own posts (wall.get's
         `count`); a community follows no one."""
-        response = call(
-            self._token, "groups.getById", {"group_id": self._group_id, "fields": "members_count"}
+        response = self._read(
+            "groups.getById", {"group_id": self._group_id, "fields": "members_count"}
         )
         found = _first_group(response)
         values: dict[str, int] = {}
         if found is not None and _int(found.get("members_count")) is not None:
             values["followers"] = int(found["members_count"])
-        wall = call(self._token, "wall.get", {**self._wall, "count": 1})
+        wall = self._read("wall.get", {**self._wall, "count": 1})
         if isinstance(wall, Mapping) and _int(wall.get("count")) is not None:
             values["posts"] = int(wall["count"])
         if "followers" not in values:
@@ -478,7 +502,7 @@ class VkAdapter(Adapter):
 
     def post_counts(self, receipt: Receipt) -> Counts:
         owner_id, post_id = self._parse_remote_id(receipt.remote_id)
-        items = _items(call(self._token, "wall.getById", {"posts": f"{owner_id}_{post_id}"}))
+        items = _items(self._read("wall.getById", {"posts": f"{owner_id}_{post_id}"}))
         if not items or not isinstance(items[0], Mapping) or items[0].get("is_deleted"):
             raise Rejected(_("The post is no longer on VK."))
         return Counts(_post_counts(items[0]))
@@ -486,7 +510,8 @@ class VkAdapter(Adapter):
     # analytics
 
     def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
-        """The community's counts and the posts': wall.getById, many posts a call."""
+        """The community's counts and the posts': wall.getById, many posts a call, then
+        each post's reach from stats.getPostReach where the key may read statistics."""
         account = self.account_counts()
         refs: dict[str, str] = {}  # "<owner_id>_<post_id>" → the Receipt's remote_id
         gone: set[str] = set()
@@ -497,16 +522,45 @@ class VkAdapter(Adapter):
                 gone.add(receipt.remote_id)
                 continue
             refs[f"{owner_id}_{post_id}"] = receipt.remote_id
-        found: dict[str, Mapping[str, int]] = {}
+        found: dict[str, dict[str, int]] = {}
         wanted = list(refs)
         for start in range(0, len(wanted), conf.GET_BY_ID_BATCH):
             chunk = ",".join(wanted[start : start + conf.GET_BY_ID_BATCH])
-            for item in _items(call(self._token, "wall.getById", {"posts": chunk})):
+            for item in _items(self._read("wall.getById", {"posts": chunk})):
                 ref = _ref(item)
                 if ref in refs and not item.get("is_deleted"):
                     found[refs[ref]] = _post_counts(item)
         gone |= {remote_id for remote_id in refs.values() if remote_id not in found}
-        return Samples(account.values, found, frozenset(gone), account.note)
+        notes = (account.note, self._add_reach(found, refs))
+        return Samples(account.values, found, frozenset(gone), " ".join(n for n in notes if n))
+
+    def _add_reach(self, found: dict[str, dict[str, int]], refs: Mapping[str, str]) -> str:
+        """Put each found post's reach_total (stats.getPostReach, POST_REACH_BATCH posts a
+        call) into its counts; returns a note for the user when VK refuses this key."""
+        if not found:
+            return ""
+        if self._reach_denied:
+            return _reach_note()
+        owner_id = -self._group_id
+        wanted: dict[int, str] = {}  # post id on the community's wall → remote_id
+        for ref, remote_id in refs.items():
+            owner, _sep, post = ref.partition("_")
+            if remote_id in found and owner == str(owner_id):
+                wanted[int(post)] = remote_id
+        post_ids = list(wanted)
+        for start in range(0, len(post_ids), conf.POST_REACH_BATCH):
+            chunk = post_ids[start : start + conf.POST_REACH_BATCH]
+            response = self._read(
+                "stats.getPostReach",
+                {"owner_id": owner_id, "post_ids": ",".join(map(str, chunk))},
+                tolerate=conf.STATS_DENIED_CODES,
+            )
+            if response is None:  # one of STATS_DENIED_CODES
+                self._reach_denied = True
+                return _reach_note()
+            for post_id, reach in _reaches(response, chunk).items():
+                found[wanted[post_id]]["reach"] = reach
+        return ""
 
     def recent_posts(self, limit: int) -> list[RemotePost]:
         """The community's own posts (wall.get, filter owner, paged by offset), newest first.
@@ -518,9 +572,7 @@ class VkAdapter(Adapter):
         listed = offset = 0
         while listed < limit:
             count = min(conf.WALL_GET_MAX, limit - listed + 1)
-            response = call(
-                self._token, "wall.get", {**self._wall, "offset": offset, "count": count}
-            )
+            response = self._read("wall.get", {**self._wall, "offset": offset, "count": count})
             items = [item for item in _items(response) if isinstance(item, Mapping)]
             for item in items:
                 post = _remote_post(item) if _is_own_post(item) else None
@@ -535,6 +587,13 @@ class VkAdapter(Adapter):
         return found[:limit]
 
     # channel data
+
+    def _read(
+        self, method: str, params: Mapping[str, Any], tolerate: frozenset[int] = frozenset()
+    ) -> Any:
+        """`call` for the analytics reads, paced to conf.READS_PER_SECOND."""
+        self._pace.wait()
+        return call(self._token, method, params, tolerate=tolerate)
 
     @property
     def _token(self) -> str:
@@ -588,6 +647,29 @@ def _post_counts(post: Mapping[str, Any]) -> dict[str, int]:
         if count is not None:
             values[metric] = count
     return values
+
+
+def _reaches(response: Any, asked: Sequence[int]) -> dict[int, int]:
+    """post id → reach_total from stats.getPostReach's list of stats_wallpost_stat objects
+    (VKCOM/vk-api-schema stats/objects.json); a post VK leaves out has no reach."""
+    found = {}
+    for item in response if isinstance(response, list) else ():
+        if not isinstance(item, Mapping):
+            continue
+        post_id, reach = _int(item.get("post_id")), _int(item.get("reach_total"))
+        if post_id is not None and post_id in asked and reach is not None:
+            found[post_id] = reach
+    return found
+
+
+def _reach_note() -> str:
+    return _(
+        "VK gave no reach for these posts: the channel's VK key lacks the stats right, or "
+        "its account is not an administrator of the community. Likes, reposts, comments "
+        "and views are still collected. To add reach, get a new key with "
+        "scope=wall,photos,stats,offline as an administrator of the community (see the "
+        "steps for connecting VK) and reconnect the channel."
+    )
 
 
 def _ref(post: Mapping[str, Any]) -> str:

@@ -26,9 +26,12 @@ API_VERSION = "5.199"
 API_BASE_URL = "https://api.vk.com/method/"
 SITE_URL = "https://vk.com/"
 
-# https://dev.vk.com/en/reference/access-rights (user token): photos = 1 << 2, wall = 1 << 13.
+# https://dev.vk.com/en/reference/access-rights (user token): photos = 1 << 2, wall = 1 << 13,
+# stats = 1 << 20 ("access to statistics of user groups and applications where he/she is an
+# administrator").
 RIGHT_PHOTOS = 1 << 2
 RIGHT_WALL = 1 << 13
+RIGHT_STATS = 1 << 20
 
 # https://dev.vk.com/en/reference/objects/group, admin_level: 1 moderator, 2 editor,
 # 3 administrator. Moderators cannot post as the community; editors and administrators can.
@@ -99,6 +102,23 @@ GET_BY_ID_BATCH = 100
 # "owner" keeps the community's own posts (https://dev.vk.com/method/wall.get, schema
 # wall/methods.json).
 WALL_GET_MAX = 100
+# Reach: stats.getPostReach (VKCOM/vk-api-schema, stats/methods.json for 5.199) is callable with
+# a *user* key only, needs the key's `stats` right (RIGHT_STATS), takes `owner_id` (the
+# community, negative) and `post_ids` with "maxItems": 30, and answers a list of
+# stats_wallpost_stat objects (stats/objects.json): post_id, reach_total, reach_subscribers,
+# reach_viral, reach_ads, links, to_group, join_group, report, hide, unsubscribe.
+POST_REACH_BATCH = 30
+# The answers that mean "this key may not read the statistics" (errors.json): 7 "Permission
+# to perform this action is denied" (no stats right), 15 "Access denied" and 203 "Access to
+# group denied" (the account does not administer the community), 27 "Group authorization
+# failed" and 28 "Application authorization failed" (the method is unavailable for a
+# community or service key), and 210 "Access to wall's post denied", the one error
+# stats/methods.json lists for the method. Reach is then left out; the other figures stay.
+STATS_DENIED_CODES = frozenset({7, 15, 27, 28, 203, 210})
+# A user key may make 3 requests a second (sources at RETRY_AFTER_S). A collection run makes
+# several reads in a row (members, wall count, wall.getById, one stats.getPostReach per 30
+# posts), so it waits between them instead of drawing error 6 and starting over.
+READS_PER_SECOND = 3
 # Attachment types of a wall post that are its images and videos; a "link" attachment is its
 # external link (https://dev.vk.com/reference/objects/attachments-wall).
 MEDIA_ATTACHMENTS = frozenset({"photo", "posted_photo", "video"})

@@ -3,7 +3,9 @@
 Methods: users.get, account.getAppPermissions, groups.getById, groups.getTokenPermissions,
 wall.post (with `guid` dedupe), wall.delete, wall.getById (many posts a call), wall.get
 (filter owner, offset/count up to 100, the pinned post first), photos.getWallUploadServer, the
-upload endpoint (multipart field "photo") and photos.saveWallPhoto. Errors come back the way
+upload endpoint (multipart field "photo"), photos.saveWallPhoto and stats.getPostReach (up to
+30 posts a call, reach set per post with `state.set_reach`; a key without the stats right,
+or `state.stats_error`, gets VK's refusal). Errors come back the way
 VK sends them: HTTP 200 with {"error": {"error_code", "error_msg", "request_params"}}
 (https://dev.vk.com/ru/reference/errors). Methods the schema marks "user" only answer a
 community key with error 27, as VK does.
@@ -33,12 +35,22 @@ from orkesteri.networks.vk import conf
 
 WALL_AND_PHOTOS = conf.RIGHT_WALL | conf.RIGHT_PHOTOS
 GROUP_ID = 42
+# VK's texts for the errors stats.getPostReach answers a key that may not read statistics
+# (VKCOM/vk-api-schema errors.json; the method's own error is 210).
+STATS_ERRORS = {
+    7: "Permission to perform this action is denied",
+    15: "Access denied: no access to call this method",
+    27: "Group authorization failed: method is unavailable with group auth.",
+    28: "Application authorization failed: method is unavailable with service token.",
+    203: "Access to group denied: access to the group is denied.",
+    210: "Access to wall's post denied",
+}
 
 
 @dataclass
 class Token:
     user_id: int | None  # None: a community key
-    mask: int = WALL_AND_PHOTOS
+    mask: int = WALL_AND_PHOTOS | conf.RIGHT_STATS
     revoked: bool = False
 
 
@@ -71,6 +83,7 @@ class VkState:
             "revoked-key": Token(1, revoked=True),
             "no-wall-key": Token(1, mask=conf.RIGHT_PHOTOS),
             "no-photos-key": Token(1, mask=conf.RIGHT_WALL),
+            "no-stats-key": Token(1, mask=WALL_AND_PHOTOS),
             "charlie-key": Token(3),  # a moderator only
             "bob-key": Token(2),  # not a manager at all
             "community-key": Token(None),
@@ -85,6 +98,8 @@ class VkState:
         self.photos: dict[int, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.injections: list[Injection] = []
+        self.reach: dict[tuple[int, int], dict[str, int]] = {}
+        self.stats_error = 0  # a code of STATS_ERRORS: stats.getPostReach refuses every key
         self._ids = itertools.count(1)
 
     def inject(self, method: str, **kwargs: Any) -> None:
@@ -102,6 +117,15 @@ class VkState:
 
     def params_of(self, method: str) -> list[dict[str, str]]:
         return [params for name, params in self.calls if name == method]
+
+    def set_reach(self, remote_id: str, total: int, subscribers: int = 0, viral: int = 0) -> None:
+        """What stats.getPostReach says of the post "<owner_id>_<post_id>"."""
+        owner, _sep, post = remote_id.rpartition("_")
+        self.reach[(int(owner), int(post))] = {
+            "reach_total": total,
+            "reach_subscribers": subscribers,
+            "reach_viral": viral,
+        }
 
     def add_post(self, text: str, date: int, **fields: Any) -> dict[str, Any]:
         """A post on the community wall made elsewhere (by the community unless `from_id`)."""
@@ -137,6 +161,7 @@ USER_ONLY = {
     "wall.delete",
     "photos.getWallUploadServer",
     "photos.saveWallPhoto",
+    "stats.getPostReach",
 }
 
 
@@ -378,6 +403,39 @@ class VkHandler(BaseHTTPRequestHandler):
         photo = {"id": photo_id, "owner_id": -upload["group_id"], "album_id": -14}
         self.state.photos[photo_id] = {**photo, "data": upload["data"]}
         return [photo]
+
+    def _m_stats_getPostReach(self, token: Token, params: dict[str, str]) -> Any:
+        """A list of stats_wallpost_stat objects (VKCOM/vk-api-schema stats/objects.json), one
+        per asked post on the wall; posts not on the wall are left out."""
+        if self.state.stats_error:
+            code = self.state.stats_error
+            raise ApiError(code, STATS_ERRORS.get(code, "Access denied"))
+        if not token.mask & conf.RIGHT_STATS:
+            raise ApiError(7, STATS_ERRORS[7])
+        owner_id = int(params.get("owner_id", "0"))
+        if owner_id >= 0:
+            raise ApiError(100, "One of the parameters specified was missing or invalid: owner_id")
+        self._manager_of(token, -owner_id)
+        post_ids = [int(p) for p in params.get("post_ids", "").split(",") if p]
+        if not post_ids or len(post_ids) > conf.POST_REACH_BATCH:
+            raise ApiError(100, "One of the parameters specified was missing or invalid: post_ids")
+        return [
+            _wallpost_stat(post_id, self.state.reach.get((owner_id, post_id), {}))
+            for post_id in post_ids
+            if (owner_id, post_id) in self.state.posts
+        ]
+
+
+def _wallpost_stat(post_id: int, reach: dict[str, int]) -> dict[str, int]:
+    counters = ("hide", "join_group", "links", "report", "to_group", "unsubscribe", "reach_ads")
+    return {
+        "post_id": post_id,
+        "reach_total": 0,
+        "reach_subscribers": 0,
+        "reach_viral": 0,
+        **{name: 0 for name in counters},
+        **reach,
+    }
 
 
 def _view(post: dict[str, Any]) -> dict[str, Any]:

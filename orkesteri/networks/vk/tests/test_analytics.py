@@ -1,10 +1,12 @@
 """VK analytics against the local VK API (server.py): wall.getById for many posts at once,
-gone posts, wall.get for backfill, and the rate-limit and key errors on those reads."""
+reach from stats.getPostReach where the key may read statistics, gone posts, wall.get for
+backfill, pacing, and the rate-limit and key errors on those reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from orkesteri.networks.base import (
     RateLimited,
     Receipt,
 )
+from orkesteri.networks.vk import adapter as vk_adapter
 from orkesteri.networks.vk import conf
 from orkesteri.networks.vk.adapter import VkAdapter
 from orkesteri.networks.vk.tests.server import GROUP_ID, VkState, running_vk
@@ -31,6 +34,29 @@ def vk(monkeypatch: pytest.MonkeyPatch) -> Iterator[VkState]:
     with running_vk() as (server, state):
         monkeypatch.setattr(conf, "API_BASE_URL", server.url + "/method/")  # type: ignore[attr-defined]
         yield state
+
+
+class Clock:
+    """Stands in for the adapter's monotonic() and sleep(): time passes only by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.naps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(vk_adapter, "monotonic", clock.monotonic)
+    monkeypatch.setattr(vk_adapter, "sleep", clock.sleep)
+    return clock
 
 
 def adapter(token: str = "alice-key") -> VkAdapter:
@@ -50,7 +76,7 @@ def counters(likes: int, reposts: int, comments: int, views: int) -> dict[str, A
 
 
 def test_it_declares_what_a_wall_post_counts() -> None:
-    assert VkAdapter.post_metrics == {"likes", "reposts", "replies", "views"}
+    assert VkAdapter.post_metrics == {"likes", "reposts", "replies", "views", "reach"}
     assert VkAdapter.post_metrics <= set(POST_METRICS)
     assert VkAdapter.samples_batch == 100
 
@@ -70,6 +96,7 @@ def test_it_reads_many_posts_in_one_call(vk: VkState) -> None:
         "reposts": 4,
         "replies": 2,
         "views": 900,
+        "reach": 0,
     }
     assert set(samples.posts) == {r.remote_id for r in receipts}
     assert samples.gone == frozenset()
@@ -98,6 +125,8 @@ def test_deleted_and_malformed_posts_are_gone(vk: VkState) -> None:
 
     assert set(samples.posts) == {kept.remote_id}
     assert samples.gone == {deleted.remote_id, f"-{GROUP_ID}_{marked['id']}", "not-a-post"}
+    (asked,) = vk.params_of("stats.getPostReach")
+    assert asked["post_ids"] == str(kept.data["post_id"])
 
 
 def test_a_bare_post_id_is_read_on_the_channels_wall(vk: VkState) -> None:
@@ -106,6 +135,182 @@ def test_a_bare_post_id_is_read_on_the_channels_wall(vk: VkState) -> None:
     samples = adapter().fetch_samples([Receipt(str(post["id"]))])
 
     assert samples.posts[str(post["id"])]["views"] == 10
+
+
+# reach (stats.getPostReach)
+
+
+def test_it_adds_each_posts_reach_when_the_key_may_read_statistics(vk: VkState) -> None:
+    first, second = [adapter().publish(Draft(f"Post {n}"), f"delivery-{n}") for n in range(2)]
+    vk.set_reach(first.remote_id, 1500, subscribers=900, viral=600)
+
+    samples = adapter().fetch_samples([first, second])
+
+    assert samples.posts[first.remote_id]["reach"] == 1500
+    assert samples.posts[first.remote_id]["likes"] == 5
+    assert samples.posts[second.remote_id]["reach"] == 0
+    assert samples.note == ""
+    (asked,) = vk.params_of("stats.getPostReach")
+    assert asked["owner_id"] == str(-GROUP_ID)
+    assert asked["post_ids"] == f"{first.data['post_id']},{second.data['post_id']}"
+
+
+def test_a_key_without_the_stats_right_still_gets_the_other_figures(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.set_reach(receipt.remote_id, 1500)
+    channel = adapter("no-stats-key")
+
+    samples = channel.fetch_samples([receipt])
+
+    assert samples.posts[receipt.remote_id] == {
+        "likes": 5,
+        "reposts": 2,
+        "replies": 3,
+        "views": 100,
+    }
+    assert samples.account == {"followers": 1234, "posts": 1}
+    assert "stats" in samples.note
+    assert "scope=wall,photos,stats,offline" in samples.note
+
+
+def test_a_refused_key_is_not_asked_again_by_the_same_adapter(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    channel = adapter("no-stats-key")
+
+    first = channel.fetch_samples([receipt])
+    again = channel.fetch_samples([receipt])
+
+    assert len(vk.params_of("stats.getPostReach")) == 1
+    assert again.posts == first.posts
+    assert again.note == first.note != ""
+    adapter("no-stats-key").fetch_samples([receipt])  # a new adapter (a new run) asks again
+    assert len(vk.params_of("stats.getPostReach")) == 2
+
+
+@pytest.mark.parametrize("code", sorted(conf.STATS_DENIED_CODES))
+def test_every_refusal_of_statistics_leaves_reach_out(vk: VkState, code: int) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.stats_error = code
+
+    samples = adapter().fetch_samples([receipt])
+
+    assert "reach" not in samples.posts[receipt.remote_id]
+    assert samples.posts[receipt.remote_id]["views"] == 100
+    assert "stats" in samples.note
+
+
+def test_a_refusal_after_some_batches_keeps_the_reach_already_read(vk: VkState) -> None:
+    posts = [vk.add_post(f"Old {n}", MARCH_1) for n in range(40)]
+    receipts = [Receipt(f"-{GROUP_ID}_{p['id']}") for p in posts]
+    vk.set_reach(receipts[0].remote_id, 70)
+    vk.inject("stats.getPostReach")  # the first batch is answered…
+    vk.injections.clear()
+
+    class Refusing(VkAdapter):
+        def _read(self, method: str, params: Any, tolerate: frozenset[int] = frozenset()) -> Any:
+            if method == "stats.getPostReach" and vk.params_of(method):
+                vk.stats_error = 7  # …then VK refuses
+            return super()._read(method, params, tolerate)
+
+    samples = Refusing({"access_token": "alice-key"}, CONFIG).fetch_samples(receipts)
+
+    assert samples.posts[receipts[0].remote_id]["reach"] == 70
+    assert "reach" not in samples.posts[receipts[-1].remote_id]
+    assert "stats" in samples.note
+
+
+def test_it_asks_reach_for_at_most_30_posts_a_call(vk: VkState) -> None:
+    posts = [vk.add_post(f"Old {n}", MARCH_1) for n in range(130)]
+    receipts = [Receipt(f"-{GROUP_ID}_{p['id']}") for p in posts]
+    vk.set_reach(receipts[0].remote_id, 10)
+    vk.set_reach(receipts[-1].remote_id, 20)
+
+    samples = adapter().fetch_samples(receipts)
+
+    sizes = [len(p["post_ids"].split(",")) for p in vk.params_of("stats.getPostReach")]
+    assert sizes == [30, 30, 30, 30, 10]
+    assert conf.POST_REACH_BATCH == 30
+    assert samples.posts[receipts[0].remote_id]["reach"] == 10
+    assert samples.posts[receipts[-1].remote_id]["reach"] == 20
+    assert all("reach" in counts for counts in samples.posts.values())
+
+
+def test_no_posts_no_statistics_call(vk: VkState) -> None:
+    samples = adapter().fetch_samples([])
+
+    assert samples.posts == {}
+    assert vk.params_of("stats.getPostReach") == []
+
+
+@pytest.mark.parametrize(("code", "wait"), [(6, 1.0), (9, 900.0), (29, 3600.0)])
+def test_a_rate_limit_on_reach_still_raises(vk: VkState, code: int, wait: float) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.inject("stats.getPostReach", code=code)
+
+    with pytest.raises(RateLimited) as caught:
+        adapter().fetch_samples([receipt])
+
+    assert caught.value.retry_after == wait
+
+
+def test_http_429_on_reach_honours_retry_after(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.inject("stats.getPostReach", status=429, headers={"Retry-After": "9"})
+
+    with pytest.raises(RateLimited) as caught:
+        adapter().fetch_samples([receipt])
+
+    assert caught.value.retry_after == 9
+
+
+def test_other_errors_on_reach_are_not_swallowed(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.inject("stats.getPostReach", code=5)
+    with pytest.raises(AuthExpired):
+        adapter().fetch_samples([receipt])
+
+    vk.inject("stats.getPostReach", status=502)
+    with pytest.raises(AdapterError) as caught:
+        adapter().fetch_samples([receipt])
+    assert type(caught.value) is AdapterError
+
+
+def test_a_post_vk_leaves_out_of_its_statistics_has_no_reach() -> None:
+    answer = [
+        {"post_id": 1, "reach_total": 5},
+        {"post_id": 2},
+        {"post_id": 3, "reach_total": "many"},
+        {"post_id": 9, "reach_total": 7},
+        "junk",
+    ]
+
+    assert vk_adapter._reaches(answer, [1, 2, 3]) == {1: 5}
+    assert vk_adapter._reaches({"error": "odd"}, [1]) == {}
+
+
+# pacing
+
+
+def test_reads_keep_to_three_a_second(
+    vk: VkState, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = [vk.add_post(f"Old {n}", MARCH_1) for n in range(130)]
+    sent_at: list[float] = []
+    real_call = vk_adapter.call
+
+    def timed_call(*args: Any, **kwargs: Any) -> Any:
+        sent_at.append(clock.now)
+        return real_call(*args, **kwargs)
+
+    monkeypatch.setattr(vk_adapter, "call", timed_call)
+
+    adapter().fetch_samples([Receipt(f"-{GROUP_ID}_{p['id']}") for p in posts])
+
+    # members, wall count, 2 × wall.getById, 5 × stats.getPostReach
+    assert len(sent_at) == 9 == conf.READS_PER_SECOND * 3
+    assert all(later - earlier >= 1.0 for earlier, later in pairwise(sent_at[::3]))
+    assert all(sent_at[n + 3] - sent_at[n] >= 1.0 for n in range(len(sent_at) - 3))
+    assert sum(clock.naps) == 2.0
 
 
 # recent_posts
@@ -177,7 +382,7 @@ def test_it_maps_a_wall_post_onto_a_remote_post(vk: VkState) -> None:
     assert found.data == {"owner_id": -GROUP_ID, "post_id": post["id"]}
 
     samples = adapter().fetch_samples([Receipt(found.remote_id, found.url, found.data)])
-    assert samples.posts[found.remote_id] == found.counts
+    assert samples.posts[found.remote_id] == {**found.counts, "reach": 0}
 
 
 def test_a_published_post_lists_with_its_link(vk: VkState) -> None:
