@@ -163,9 +163,7 @@ def test_best_time_suggests_and_a_manager_accepts(
     assert client.post(accept, {"slot": ["1@9"]}).status_code == 403
 
 
-def test_content_groups_are_compared_with_the_previous_period(
-    alice: User, feed: Channel
-) -> None:
+def test_content_groups_are_compared_with_the_previous_period(alice: User, feed: Channel) -> None:
     publish(feed, 2, likes=50)  # ER (50 + 1) / 200 = 25.5 %
     publish(feed, 40, likes=10)  # the 30 days before: (10 + 1) / 200 = 5.5 %
     client = logged_in(alice)

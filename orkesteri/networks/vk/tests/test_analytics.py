@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -203,13 +202,11 @@ def test_a_refusal_after_some_batches_keeps_the_reach_already_read(vk: VkState) 
     posts = [vk.add_post(f"Old {n}", MARCH_1) for n in range(40)]
     receipts = [Receipt(f"-{GROUP_ID}_{p['id']}") for p in posts]
     vk.set_reach(receipts[0].remote_id, 70)
-    vk.inject("stats.getPostReach")  # the first batch is answered…
-    vk.injections.clear()
 
     class Refusing(VkAdapter):
         def _read(self, method: str, params: Any, tolerate: frozenset[int] = frozenset()) -> Any:
             if method == "stats.getPostReach" and vk.params_of(method):
-                vk.stats_error = 7  # …then VK refuses
+                vk.stats_error = 7  # the first batch was answered, the second is refused
             return super()._read(method, params, tolerate)
 
     samples = Refusing({"access_token": "alice-key"}, CONFIG).fetch_samples(receipts)
@@ -306,9 +303,8 @@ def test_reads_keep_to_three_a_second(
 
     adapter().fetch_samples([Receipt(f"-{GROUP_ID}_{p['id']}") for p in posts])
 
-    # members, wall count, 2 × wall.getById, 5 × stats.getPostReach
-    assert len(sent_at) == 9 == conf.READS_PER_SECOND * 3
-    assert all(later - earlier >= 1.0 for earlier, later in pairwise(sent_at[::3]))
+    # members, wall count, 2 × wall.getById, 5 × stats.getPostReach; 3 a second
+    assert len(sent_at) == 9
     assert all(sent_at[n + 3] - sent_at[n] >= 1.0 for n in range(len(sent_at) - 3))
     assert sum(clock.naps) == 2.0
 
