@@ -201,6 +201,7 @@ class Run:
     gone: int = 0
     imported: int = 0
     error: str = ""
+    note: str = ""  # what the network said of figures it could not give (Samples.note)
 
 
 def collect_channel(channel_id: int, now: datetime | None = None) -> Run | None:
@@ -258,7 +259,7 @@ def _collect(channel: Channel, now: datetime, run: Run) -> None:
             state, Collection.Status.ERROR, e.message, now, not_before=now + wait, failures=failures
         )
     else:
-        _settle(state, Collection.Status.OK, "", now, success=True)
+        _settle(state, Collection.Status.OK, run.note, now, success=True)
 
 
 def _settle(
@@ -301,6 +302,7 @@ def _collect_due(
     for number, stats in enumerate(batches):
         receipts = [_receipt(s.delivery) for s in stats]
         samples = adapter.fetch_samples(receipts)
+        run.note = samples.note or run.note
         with transaction.atomic():
             if number == 0 and account_due:
                 run.account = store_account(channel.pk, samples.account, now)

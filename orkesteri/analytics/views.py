@@ -183,7 +183,7 @@ def _cells(figures: KpiSet, columns: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def _table(
-    groups: Sequence[tuple[str, KpiSet, KpiSet | None]],
+    groups: Sequence[tuple[str, KpiSet, dashboards.Earlier | None]],
 ) -> list[tuple[str, list[str]]]:
     """Each group's row: its figures, and after the ER by followers its change since the
     previous period, in percentage points."""

@@ -81,10 +81,15 @@ class OverviewOut(Schema):
     channels: list[ChannelFiguresOut]
 
 
+class EarlierOut(Schema):
+    posts: int
+    er_by_followers: float | None
+
+
 class GroupOut(Schema):
     key: str
     figures: dict[str, Number]
-    previous: dict[str, Number] | None = Field(
+    previous: EarlierOut | None = Field(
         None, description="The same group in the previous period (null: it had no posts)"
     )
 
@@ -177,14 +182,14 @@ def _figures(found: KpiSet) -> dict[str, Number]:
 
 
 def _groups(
-    groups: dict[Any, KpiSet], before: dict[Any, KpiSet] | None = None
+    groups: dict[Any, KpiSet], before: dict[Any, dashboards.Earlier] | None = None
 ) -> list[dict[str, Any]]:
     earlier = before or {}
     return [
         {
             "key": str(key),
             "figures": _figures(found),
-            "previous": _figures(earlier[key]) if key in earlier else None,
+            "previous": asdict(earlier[key]) if key in earlier else None,
         }
         for key, found in groups.items()
     ]

@@ -355,3 +355,21 @@ def test_clicks_on_the_short_link_before_tracking_are_kept(channel: Channel) -> 
     prepare(T0)
     assert PostStats.objects.get(delivery=delivery).clicks == 1
     assert PostStats.objects.get(delivery=plain).clicks is None  # no short link: not given
+
+
+def test_what_the_network_says_of_missing_figures_is_shown(channel: Channel) -> None:
+    prepare(T0)
+    note = "Reach needs the statistics right."
+    original = Counting.fetch_samples
+
+    def with_note(self: Counting, posts: Sequence[Receipt]) -> Samples:
+        found = original(self, posts)
+        return Samples(found.account, found.posts, found.gone, note)
+
+    Counting.fetch_samples = with_note  # type: ignore[method-assign]
+    try:
+        collect.collect_channel(channel.pk, T0)
+    finally:
+        Counting.fetch_samples = original  # type: ignore[method-assign]
+    state = Collection.objects.get(pk=channel.pk)
+    assert (state.status, state.message) == ("ok", note)
