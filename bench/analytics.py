@@ -72,6 +72,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "api_overview_30d": f"/api/v1/workspaces/{ws.pk}/analytics/overview",
     }
     token_header = _api_token(user)
+    from orkesteri import wsgi
+
+    wsgi.settle()  # as the web server's process does once it has loaded the application
     timings: dict[str, dict[str, float]] = {}
     for name, url in pages.items():
         headers = token_header if url.startswith("/api/") else {}
