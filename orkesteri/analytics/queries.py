@@ -137,11 +137,7 @@ def post_rows(
     if about:
         columns += ", s.format, s.length, s.hashtags, p.pillar, p.campaign"
         joins = f" JOIN {delivery} d ON d.id = s.delivery_id JOIN {post} p ON p.id = d.post_id"
-    where = "s.workspace_id = %s AND s.published_at >= %s AND s.published_at < %s"
-    params: list[Any] = [workspace.pk, start_at, end_at]
-    if channel_ids:
-        where += f" AND s.channel_id IN ({sql.placeholders(len(channel_ids))})"
-        params += list(channel_ids)
+    where, params = _published_in(workspace, start_at, end_at, channel_ids)
     found = sql.execute(
         f"SELECT {columns} FROM {stats} s{joins} WHERE {where} ORDER BY s.published_at", params
     )
@@ -213,6 +209,18 @@ def _tally_of(values: Sequence[Any]) -> Tally:
     return Tally(posts, sums, given, rates)
 
 
+def _published_in(
+    workspace: Workspace, start_at: datetime, end_at: datetime, channel_ids: Sequence[int] | None
+) -> tuple[str, list[Any]]:
+    """The WHERE of the workspace's PostStats (as `s`) published in [start_at, end_at)."""
+    where = "s.workspace_id = %s AND s.published_at >= %s AND s.published_at < %s"
+    params: list[Any] = [workspace.pk, start_at, end_at]
+    if channel_ids:
+        where += f" AND s.channel_id IN ({sql.placeholders(len(channel_ids))})"
+        params += list(channel_ids)
+    return where, params
+
+
 def tallies(
     workspace: Workspace, period: Period, channel_ids: Sequence[int] | None = None
 ) -> dict[int, Tally]:
@@ -220,11 +228,7 @@ def tallies(
     a year of a big workspace is tens of thousands of posts, too many to read one by one
     for every page view. kpis.tally is the same in Python (a test holds them equal)."""
     start_at, end_at = period.bounds(workspace.timezone)
-    where = "s.workspace_id = %s AND s.published_at >= %s AND s.published_at < %s"
-    params: list[Any] = [workspace.pk, start_at, end_at]
-    if channel_ids:
-        where += f" AND s.channel_id IN ({sql.placeholders(len(channel_ids))})"
-        params += list(channel_ids)
+    where, params = _published_in(workspace, start_at, end_at, channel_ids)
     found = sql.execute(
         f"SELECT s.channel_id, {_TALLY} FROM {PostStats._meta.db_table} s WHERE {where}"
         " GROUP BY s.channel_id",
@@ -250,11 +254,7 @@ def engagement_by_day(
         "substr(s.published_at, 1, 13) || ':00:00'"
     )  # fmt: skip
     bucket = hour if whole_hours else "s.published_at"
-    where = "s.workspace_id = %s AND s.published_at >= %s AND s.published_at < %s"
-    params: list[Any] = [workspace.pk, start_at, end_at]
-    if channel_ids:
-        where += f" AND s.channel_id IN ({sql.placeholders(len(channel_ids))})"
-        params += list(channel_ids)
+    where, params = _published_in(workspace, start_at, end_at, channel_ids)
     found = sql.execute(
         f"SELECT {bucket}, SUM({_ENGAGEMENTS}) FROM {PostStats._meta.db_table} s"
         f" WHERE {where} GROUP BY {bucket}",

@@ -12,6 +12,7 @@ from django import forms
 from orkesteri.accounts.models import User
 from orkesteri.analytics import collect
 from orkesteri.analytics.models import Collection, PostStats, Sample
+from orkesteri.analytics.tests import helpers
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.lib.text import TextRules
@@ -98,18 +99,7 @@ def channel(acme: Workspace, alice: User, counting: type[Counting]) -> Channel:
 def published(
     channel: Channel, remote_id: str, at: datetime, text: str = "Hello #Coffee"
 ) -> Delivery:
-    post = Post.objects.create(
-        workspace=channel.workspace, text=text, status=Post.Status.PUBLISHED, scheduled_at=at
-    )
-    variant = Variant.objects.create(post=post, channel=channel)
-    return Delivery.objects.create(
-        post=post,
-        variant=variant,
-        channel=channel,
-        status=Delivery.Status.PUBLISHED,
-        published_at=at,
-        remote_id=remote_id,
-    )
+    return helpers.published(channel, at, text, remote_id)
 
 
 def prepare(now: datetime) -> None:

@@ -9,10 +9,9 @@ import pytest
 
 from orkesteri.accounts.models import User
 from orkesteri.analytics import kpis, queries
-from orkesteri.analytics.models import PostStats
+from orkesteri.analytics.tests.helpers import published, with_figures
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
-from orkesteri.publishing.models import Delivery, Post, Variant
 from orkesteri.workspaces.models import Workspace
 
 
@@ -22,18 +21,7 @@ def feed(acme: Workspace, alice: User) -> Channel:
 
 
 def stats(channel: Channel, at: datetime, figures: kpis.PostFigures) -> None:
-    post = Post.objects.create(workspace=channel.workspace, status="published", scheduled_at=at)
-    variant = Variant.objects.create(post=post, channel=channel)
-    delivery = Delivery.objects.create(
-        post=post, variant=variant, channel=channel, status="published", published_at=at
-    )
-    PostStats.objects.create(
-        delivery=delivery,
-        workspace=channel.workspace,
-        channel=channel,
-        published_at=at,
-        **{name: getattr(figures, name) for name in kpis.POST_FIELDS},
-    )
+    with_figures(published(channel, at), figures)
 
 
 def maybe(rng: random.Random, high: int) -> int | None:

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from orkesteri.accounts.models import User
 from orkesteri.analytics import collect
-from orkesteri.analytics.models import PostStats
+from orkesteri.analytics.kpis import PostFigures
+from orkesteri.analytics.tests.helpers import published, with_figures
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
-from orkesteri.publishing.models import Delivery, Post, QueueSlot, Variant
+from orkesteri.publishing.models import Delivery, QueueSlot
 from orkesteri.testing import api_client, logged_in
 from orkesteri.workspaces.models import Workspace
 
@@ -30,29 +31,8 @@ def feed(acme: Workspace, alice: User) -> Channel:
 
 def publish(channel: Channel, days_ago: float, likes: int, text: str = "Hi #coffee") -> Delivery:
     at = timezone.now() - timedelta(days=days_ago)
-    post = Post.objects.create(
-        workspace=channel.workspace,
-        text=text,
-        status=Post.Status.PUBLISHED,
-        scheduled_at=at,
-        pillar="Product",
-    )
-    variant = Variant.objects.create(post=post, channel=channel)
-    delivery = Delivery.objects.create(
-        post=post, variant=variant, channel=channel, status="published", published_at=at
-    )
-    PostStats.objects.create(
-        delivery=delivery,
-        workspace=channel.workspace,
-        channel=channel,
-        published_at=at,
-        length=len(text),
-        hashtags=collect.hashtags(text),
-        likes=likes,
-        replies=1,
-        reposts=0,
-        followers=200,
-    )
+    delivery = published(channel, at, text, pillar="Product")
+    with_figures(delivery, PostFigures(likes=likes, replies=1, reposts=0, followers=200))
     return delivery
 
 
