@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from orkesteri.analytics.models import Collection, PostStats, Sample
 from orkesteri.channels.actions import note_failure, open_adapter
@@ -236,7 +235,7 @@ def _collect(channel: Channel, now: datetime, run: Run) -> None:
     if channel.demo or channel.status != Channel.Status.CONNECTED:
         return
     if Feature.METRICS not in channel.adapter_class.features:
-        _settle(state, Collection.Status.UNSUPPORTED, _("This network gives no figures."), now)
+        _settle(state, Collection.Status.UNSUPPORTED, "", now)  # the status says it all
         return
     try:
         adapter = open_adapter(channel)
