@@ -909,12 +909,12 @@ def _prepared(
 
 def _preparer(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How to pass a value of `field` to the database; None: as it is (numbers, text)."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":  # the hot one: aware UTC datetimes
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":  # the hot one: aware UTC datetimes
         return connection.ops.adapt_datetimefield_value
-    if kind in {"CharField", "TextField", "IntegerField", "BigIntegerField", "ForeignKey"}:
+    if internal in {"CharField", "TextField", "IntegerField", "BigIntegerField", "ForeignKey"}:
         return None
-    if kind in {"PositiveIntegerField", "PositiveSmallIntegerField", "OneToOneField"}:
+    if internal in {"PositiveIntegerField", "PositiveSmallIntegerField", "OneToOneField"}:
         return None
     return partial(field.get_db_prep_save, connection=connection)
 

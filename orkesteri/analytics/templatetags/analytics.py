@@ -16,14 +16,14 @@ NONE = "–"
 
 
 @register.filter
-def figure(value: Any, kind: str = "count") -> str:
+def figure(value: Any, style: str = "count") -> str:
     """`count` 12 345, `percent` 3.42 %, `decimal` 1.5; None (not given, or not computable)
     is a dash, never 0."""
     if value is None:
         return NONE
-    if kind == "percent":
+    if style == "percent":
         return f"{number_format(value, 2, use_l10n=True)} %"
-    if kind == "decimal":
+    if style == "decimal":
         return number_format(value, 1, use_l10n=True)
     return number_format(int(value), 0, use_l10n=True, force_grouping=True)
 

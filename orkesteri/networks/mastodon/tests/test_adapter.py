@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +25,7 @@ from orkesteri.networks.mastodon import adapter as adapter_module
 from orkesteri.networks.mastodon import conf
 from orkesteri.networks.mastodon.adapter import MastodonAdapter
 from orkesteri.networks.mastodon.forms import ConnectForm
-from orkesteri.networks.mastodon.tests.server import MastodonState, serve
+from orkesteri.networks.mastodon.tests.server import MastodonState
 from orkesteri.networks.testing import PIXEL_PNG, AdapterContract, running_server
 
 REDIRECT_URI = "https://orkesteri.example/channels/oauth/callback"
@@ -40,28 +39,6 @@ class TestContract(AdapterContract):
     @pytest.fixture
     def broken_adapter(self, teapot_url: str) -> MastodonAdapter:
         return MastodonAdapter({"access_token": "x"}, {"instance_url": teapot_url})
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadingHTTPServer]:
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
-def state(server: ThreadingHTTPServer) -> MastodonState:
-    return server.state  # type: ignore[attr-defined,no-any-return]
-
-
-@pytest.fixture
-def url(server: ThreadingHTTPServer) -> str:
-    return str(server.url)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def adapter(url: str) -> MastodonAdapter:
-    connection = MastodonAdapter.connect({"instance_url": url, "access_token": "valid-token"})
-    return MastodonAdapter(connection.credentials, connection.config)
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,7 @@ the account's statuses for backfill, and the errors on those reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 
 import mastodon.internals
 import pytest
@@ -20,29 +18,7 @@ from orkesteri.networks.base import (
     Receipt,
 )
 from orkesteri.networks.mastodon.adapter import MastodonAdapter, _version
-from orkesteri.networks.mastodon.tests.server import MastodonState, serve
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadingHTTPServer]:
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
-def state(server: ThreadingHTTPServer) -> MastodonState:
-    return server.state  # type: ignore[attr-defined,no-any-return]
-
-
-@pytest.fixture
-def url(server: ThreadingHTTPServer) -> str:
-    return str(server.url)  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def adapter(url: str) -> MastodonAdapter:
-    connection = MastodonAdapter.connect({"instance_url": url, "access_token": "valid-token"})
-    return MastodonAdapter(connection.credentials, connection.config)
+from orkesteri.networks.mastodon.tests.server import MastodonState
 
 
 @pytest.fixture(autouse=True)
