@@ -64,8 +64,12 @@ def channels_of(workspace: Workspace) -> list[Channel]:
 
 
 def overview(
-    workspace: Workspace, period: Period, channel_ids: Sequence[int] | None = None
+    workspace: Workspace,
+    period: Period,
+    channel_ids: Sequence[int] | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> Overview:
+    """`channels`: the workspace's channels when the caller has them already."""
     mode = workspace.er_averaging
     previous = period.previous()
     groups = tallies(workspace, period, channel_ids)
@@ -86,7 +90,7 @@ def overview(
         accounts=before_accounts.values(),
     )
     lines = []
-    for channel in channels_of(workspace):
+    for channel in channels if channels is not None else channels_of(workspace):
         if channel_ids and channel.pk not in channel_ids:
             continue
         figures = kpis.from_tally(

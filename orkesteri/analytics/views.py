@@ -109,7 +109,7 @@ def overview(request: HttpRequest, workspace: str) -> HttpResponse:
     period, error = _period(request, membership)
     channels = dashboards.channels_of(ws)
     picked = _channel_filter(request, channels)
-    found = dashboards.overview(ws, period, picked or None)
+    found = dashboards.overview(ws, period, picked or None, channels)
     if request.GET.get("export") == "channels":
         return _kpi_csv(
             f"{ws.slug}-channels-{period.start_on}-{period.end_on}.csv",
