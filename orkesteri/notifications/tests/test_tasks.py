@@ -75,6 +75,18 @@ def failed_delivery(
     return delivery
 
 
+def changes_asked(
+    acme: Workspace, author: User, reviewer: User, channel: Channel, capture: Any
+) -> Post:
+    """A draft by `author` that `reviewer` sends back; `capture` runs the on-commit tasks."""
+    post = actions.create_post(
+        acme, author, actions.PostInput(text="Draft", channel_ids=[channel.pk])
+    )
+    with capture(execute=True):
+        actions.request_changes(post, reviewer.email, "Say which roast.")
+    return post
+
+
 def test_a_failure_notifies_the_author_and_managers_once_each(
     acme: Workspace,
     alice: User,
@@ -171,9 +183,7 @@ def test_asking_for_changes_notifies_the_author(
     django_capture_on_commit_callbacks: Any,
     enqueued: Enqueued,
 ) -> None:
-    post = actions.create_post(acme, bob, actions.PostInput(text="Draft", channel_ids=[channel.pk]))
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.request_changes(post, alice.email, "Say which roast.")
+    post = changes_asked(acme, bob, alice, channel, django_capture_on_commit_callbacks)
     [row] = Notification.objects.all()
     assert (row.user, row.kind) == (bob, K.CHANGES_REQUESTED)
     assert row.title == "Changes asked for your post in Acme Coffee"
@@ -248,9 +258,7 @@ def test_a_request_retried_after_the_post_was_edited_tells_nobody_twice(
     django_capture_on_commit_callbacks: Any,
     enqueued: Enqueued,
 ) -> None:
-    post = actions.create_post(acme, bob, actions.PostInput(text="Draft", channel_ids=[channel.pk]))
-    with django_capture_on_commit_callbacks(execute=True):
-        actions.request_changes(post, alice.email, "Say which roast.")
+    post = changes_asked(acme, bob, alice, channel, django_capture_on_commit_callbacks)
     assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
     edited = actions.post_input_of(post)
     edited.text = "Dark roast"
