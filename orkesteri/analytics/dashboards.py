@@ -125,8 +125,6 @@ def _with_followers(figures: KpiSet, series: kpis.FollowerSeries | None) -> KpiS
 
 # --- content -------------------------------------------------------------------------------
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
 
 @dataclass(frozen=True)
 class Content:

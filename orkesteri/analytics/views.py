@@ -15,12 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from orkesteri.analytics import charts, dashboards, kpis
-from orkesteri.analytics.besttime import WEEKDAYS
 from orkesteri.analytics.kpis import KpiSet
 from orkesteri.analytics.models import PostStats
 from orkesteri.analytics.queries import PRESETS, Period, PostRow, period_from, today_in
@@ -95,7 +95,6 @@ def _context(
         "presets": PRESETS,
         "query": query.urlencode(),
         "can_queue": membership.can(Perm.MANAGE_CHANNELS),
-        "can_campaigns": membership.can(Perm.VIEW_ANALYTICS),
     }
 
 
@@ -241,18 +240,6 @@ def _figures_csv(slug: str, found: dashboards.Overview) -> HttpResponse:
 # --- content --------------------------------------------------------------------------------
 
 
-def weekday_names() -> list[str]:
-    return [
-        _("Monday"),
-        _("Tuesday"),
-        _("Wednesday"),
-        _("Thursday"),
-        _("Friday"),
-        _("Saturday"),
-        _("Sunday"),
-    ]
-
-
 @login_required
 def content(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
@@ -261,14 +248,14 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
     channels = dashboards.channels_of(ws)
     picked = _channel_filter(request, channels)
     found = dashboards.content(ws, period, picked or None)
-    days = weekday_names()
+    days = WEEKDAYS  # Django's, 0 = Monday: translated in its own catalogues
     formats = dict(_format_labels())
     labels: dict[str, Callable[[Any], str]] = {
         "format": lambda k: formats.get(k, k),
         "pillar": lambda k: k or _("No pillar"),
         "campaign": lambda k: k or _("No campaign"),
         "length": lambda k: str(kpis.LENGTH_BUCKET_LABELS[k]),
-        "weekday": lambda k: days[k],
+        "weekday": lambda k: str(days[k]),
         "hashtag": lambda k: f"#{k}",
     }
     titles = {
@@ -322,7 +309,7 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
                 value_format="{:.2f}%",
             ),
             "weekday_chart": charts.bar_chart(
-                [days[k][:3] for k in found.by_weekday],
+                [str(WEEKDAYS_ABBR[k]) for k in found.by_weekday],
                 [v.er_by_followers for v in found.by_weekday.values()],
                 title=_("ER by followers by weekday"),
                 value_format="{:.2f}%",
@@ -492,19 +479,19 @@ def best_time(request: HttpRequest, workspace: str) -> HttpResponse:
         ]
         header = [_("Weekday"), _("Hour"), _("Posts"), _("Own average"), _("Prior"), _("Estimate")]
         return csv_response(f"{ws.slug}-best-time-{chosen.pk}.csv", header, rows)
-    days = weekday_names()
+    days = WEEKDAYS  # Django's, 0 = Monday: translated in its own catalogues
     context.update(
         {
             "chosen": chosen,
             "best": found,
             "chart": charts.heatmap(
                 [[cell.estimate for cell in row] for row in heat.rows],
-                row_labels=[d[:3] for d in days],
+                row_labels=[str(WEEKDAYS_ABBR[d]) for d in range(7)],
                 col_labels=[f"{h:02d}" for h in range(24)],
                 title=_("Expected performance by weekday and hour (1.00 = typical post)"),
                 counts=[[cell.n for cell in row] for row in heat.rows],
             ),
-            "slots": [(days[s.weekday], s) for s in found.slots],
+            "slots": [(str(days[s.weekday]), s) for s in found.slots],
         }
     )
     return render(request, "analytics/best_time.html", context)
@@ -523,7 +510,7 @@ def accept_slots(request: HttpRequest, workspace: str, channel_id: int) -> HttpR
     for value in request.POST.getlist("slot"):
         weekday, _sep, hour = value.partition("@")
         if not (
-            weekday.isdigit() and hour.isdigit() and int(weekday) < WEEKDAYS and int(hour) < 24
+            weekday.isdigit() and hour.isdigit() and int(weekday) in WEEKDAYS and int(hour) < 24
         ):
             messages.error(
                 request, _("A suggested time was not understood: %(value)s") % {"value": value[:20]}
