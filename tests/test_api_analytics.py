@@ -72,3 +72,20 @@ def test_another_workspace_is_not_found(
     assert client.get(url(acme, "overview")).status_code == 404
     assert client.get(url(globex, f"posts/{delivery.pk}")).status_code == 404
     assert client.get(url(globex, f"best-time/{feed.pk}")).status_code == 404
+
+
+def test_a_channel_of_another_workspace_is_not_found(
+    charlie: User,
+    globex: Workspace,
+    feed: Channel,  # noqa: F811
+) -> None:
+    from django.utils import timezone
+
+    from orkesteri.analytics import collect
+
+    collect.store_account(feed.pk, {"followers": 12345}, timezone.now())
+    client = api_client(charlie)
+    for path in ("overview", "content"):
+        answer = client.get(url(globex, path), {"channel": feed.pk})
+        assert answer.status_code == 404
+        assert b"12345" not in answer.content

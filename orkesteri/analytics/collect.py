@@ -298,16 +298,18 @@ def _collect_due(
     batches = [due[i : i + batch] for i in range(0, len(due), batch)] or (
         [[]] if account_due else []
     )
+    followers: int | None = None  # read with the first batch, for the run's new posts
     for number, stats in enumerate(batches):
         receipts = [_receipt(s.delivery) for s in stats]
-        samples = adapter.fetch_samples(receipts)
+        samples = adapter.fetch_samples(receipts, account=number == 0)
         run.note = samples.note or run.note
+        followers = samples.account.get("followers", followers)
         with transaction.atomic():
             if number == 0 and account_due:
                 run.account = store_account(channel.pk, samples.account, now)
                 state.next_account_at = next_account_at(channel.pk, now)
                 state.save(update_fields=["next_account_at"])
-            store_posts(stats, samples, now, run)
+            store_posts(stats, samples, now, run, followers)
 
 
 def _receipt(delivery: Delivery) -> Receipt:
@@ -325,11 +327,17 @@ def store_account(channel_id: int, counts: Mapping[str, int], now: datetime) -> 
     return len(rows)
 
 
-def store_posts(stats: Sequence[PostStats], samples: Samples, now: datetime, run: Run) -> None:
-    """Each asked post's sample at its point, and its latest figures on PostStats."""
+def store_posts(
+    stats: Sequence[PostStats],
+    samples: Samples,
+    now: datetime,
+    run: Run,
+    followers: int | None = None,
+) -> None:
+    """Each asked post's sample at its point, and its latest figures on PostStats;
+    `followers` (the account's now) for a post first seen without its audience."""
     rows = []
     changed = []
-    followers = samples.account.get("followers")
     for row in stats:
         remote_id = row.delivery.remote_id
         counts = samples.posts.get(remote_id)

@@ -323,9 +323,11 @@ def _followers(
     """(channel, at, value) of the followers samples in a time range (only at `days` when
     given), oldest first: by the channels' ids, so each reads along the account samples'
     own index."""
-    ids = channel_ids or list(
-        Channel.objects.filter(workspace=workspace).values_list("pk", flat=True)
-    )
+    # Samples carry no workspace: the ids are always the workspace's own (DESIGN.md §7).
+    channels = Channel.objects.filter(workspace=workspace)
+    if channel_ids:
+        channels = channels.filter(pk__in=channel_ids)
+    ids = list(channels.values_list("pk", flat=True))
     if not ids:
         return []
     only = f" AND at IN ({sql.placeholders(len(days))})" if days else ""

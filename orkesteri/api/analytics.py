@@ -163,6 +163,14 @@ def _enter(request: HttpRequest, workspace_id: int) -> Membership:
     return get_workspace_for_user(caller(request), pk=workspace_id, perm=Perm.VIEW_ANALYTICS)
 
 
+def _channels(membership: Membership, query: PeriodQuery) -> list[int] | None:
+    """The channels asked for, each one of the workspace's (else 404, as for any object of
+    another workspace); None: all of them."""
+    for channel_id in query.channel:
+        get_channel(membership, channel_id)
+    return query.channel or None
+
+
 def _period(membership: Membership, query: PeriodQuery) -> Period:
     asked = {"days": str(query.days or "")}
     if query.start or query.end:
@@ -205,7 +213,7 @@ def overview(
 ) -> dict[str, Any]:
     membership = _enter(request, workspace_id)
     period = _period(membership, query)
-    found = dashboards.overview(membership.workspace, period, query.channel or None)
+    found = dashboards.overview(membership.workspace, period, _channels(membership, query))
     return {
         "period": _period_out(period),
         "previous_period": _period_out(found.previous),
@@ -236,7 +244,7 @@ def content(
 ) -> dict[str, Any]:
     membership = _enter(request, workspace_id)
     period = _period(membership, query)
-    found = dashboards.content(membership.workspace, period, query.channel or None)
+    found = dashboards.content(membership.workspace, period, _channels(membership, query))
     return {
         "period": _period_out(period),
         "posts": found.posts,

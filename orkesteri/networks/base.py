@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -334,25 +334,24 @@ class Adapter:
     # How many posts one fetch_samples call may ask about (the collector splits the rest).
     samples_batch: ClassVar[int] = 25
 
-    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
-        """The account's counts now and those of `posts` (at most `samples_batch`).
+    def fetch_samples(self, posts: Sequence[Receipt], account: bool = True) -> Samples:
+        """The account's counts now (unless `account` is False: a run's later batches) and
+        those of `posts` (at most `samples_batch`).
 
         The default asks `account_counts` once and `post_counts` per post; a network with a
         batch endpoint overrides it. Raises Unsupported when the network gives no metrics.
         """
         if Feature.METRICS not in self.features:
             raise Unsupported(_("%(network)s does not report figures.") % {"network": self.label})
-        account = self.account_counts()
+        counts = self.account_counts() if account else Counts({})
         found: dict[str, Mapping[str, int]] = {}
         gone: set[str] = set()
-        for receipt in posts:
-            if not self.post_metrics:
-                break
+        for receipt in posts if self.post_metrics else ():
             try:
                 found[receipt.remote_id] = self.post_counts(receipt).values
             except Rejected:
                 gone.add(receipt.remote_id)
-        return Samples(account.values, found, frozenset(gone), account.note)
+        return Samples(counts.values, found, frozenset(gone), counts.note)
 
     def recent_posts(self, limit: int) -> list[RemotePost]:
         """The account's own latest posts, newest first, at most `limit` (backfill)."""
@@ -366,6 +365,19 @@ def web_url(value: Any) -> str:
     if isinstance(value, str) and value.startswith(("https://", "http://")):
         return value
     return ""
+
+
+def aware_utc(value: Any) -> datetime | None:
+    """An aware UTC datetime from what a network or its SDK gives (an RFC 3339 / ISO 8601
+    string or a datetime; no zone means UTC), or None if it is not one."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def measure_draft(adapter: Adapter, draft: Draft) -> Measurement:

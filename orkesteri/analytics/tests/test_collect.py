@@ -54,14 +54,16 @@ class Counting(Adapter):
     likes: ClassVar[dict[str, int]] = {}
     script: ClassVar[list[AdapterError]] = []
     calls: ClassVar[list[list[str]]] = []
+    account_asked: ClassVar[int] = 0
     recent: ClassVar[list[RemotePost]] = []
 
     @classmethod
     def connect(cls, data: Mapping[str, Any]) -> Connection:
         return Connection(data["name"], "@" + data["name"], {"token": "t"})
 
-    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+    def fetch_samples(self, posts: Sequence[Receipt], account: bool = True) -> Samples:
         Counting.calls.append([r.remote_id for r in posts])
+        Counting.account_asked += account
         if Counting.script:
             raise Counting.script.pop(0)
         found = {
@@ -70,7 +72,8 @@ class Counting(Adapter):
             if r.remote_id in self.likes
         }
         gone = frozenset(r.remote_id for r in posts if r.remote_id not in self.likes)
-        return Samples({"followers": Counting.followers, "posts": 7}, found, gone)
+        counts = {"followers": Counting.followers, "posts": 7} if account else {}
+        return Samples(counts, found, gone)
 
     def recent_posts(self, limit: int) -> list[RemotePost]:
         return Counting.recent[:limit]
@@ -87,6 +90,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Counting]]:
     monkeypatch.setitem(ADAPTERS, "counting", Counting)
     monkeypatch.setitem(ADAPTERS, "silent", Silent)
     Counting.likes, Counting.script, Counting.calls, Counting.recent = {}, [], [], []
+    Counting.account_asked = 0
     Counting.followers = 100
     yield Counting
 
@@ -195,6 +199,8 @@ def test_posts_are_asked_in_the_networks_batches(channel: Channel) -> None:
     prepare(T0)
     collect.collect_channel(channel.pk, T0 + timedelta(hours=2))
     assert sorted(len(call) for call in Counting.calls) == [1, 2, 2]
+    assert Counting.account_asked == 1  # once per run, not once per batch
+    assert set(PostStats.objects.values_list("followers", flat=True)) == {100}
     assert PostStats.objects.filter(likes__isnull=False).count() == 5
 
 
@@ -352,8 +358,8 @@ def test_what_the_network_says_of_missing_figures_is_shown(channel: Channel) -> 
     note = "Reach needs the statistics right."
     original = Counting.fetch_samples
 
-    def with_note(self: Counting, posts: Sequence[Receipt]) -> Samples:
-        found = original(self, posts)
+    def with_note(self: Counting, posts: Sequence[Receipt], account: bool = True) -> Samples:
+        found = original(self, posts, account)
         return Samples(found.account, found.posts, found.gone, note)
 
     Counting.fetch_samples = with_note  # type: ignore[method-assign]

@@ -80,3 +80,17 @@ def test_engagements_go_to_their_local_day(
         stats(feed, moment, kpis.PostFigures(likes=5, replies=1))
     period = queries.Period(date(2026, 3, 27), date(2026, 3, 30))
     assert queries.engagement_by_day(acme, period) == [(day, 6) for day in days]
+
+
+def test_follower_history_reads_only_the_workspaces_channels(
+    acme: Workspace, globex: Workspace, feed: Channel
+) -> None:
+    from orkesteri.analytics import collect
+
+    collect.store_account(feed.pk, {"followers": 12345}, datetime(2026, 5, 2, tzinfo=UTC))
+    period = queries.Period(date(2026, 5, 1), date(2026, 5, 3))
+    assert queries.follower_history(acme, period, [feed.pk]) == {
+        feed.pk: [(date(2026, 5, 2), 12345)]
+    }
+    assert queries.follower_history(globex, period, [feed.pk]) == {}
+    assert queries.follower_series(globex, period, [feed.pk]) == {}

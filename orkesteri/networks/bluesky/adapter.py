@@ -52,6 +52,7 @@ from orkesteri.networks.base import (
     Rejected,
     RemotePost,
     Samples,
+    aware_utc,
     web_url,
 )
 from orkesteri.networks.bluesky import conf, records
@@ -202,13 +203,13 @@ class BlueskyAdapter(Adapter):
 
     # analytics
 
-    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+    def fetch_samples(self, posts: Sequence[Receipt], account: bool = True) -> Samples:
         """The profile's counts and the posts' through app.bsky.feed.getPosts, 25 at a time.
 
         A post the AppView does not show is gone only if its record is gone from the
         repository too; one it has not indexed yet is left out, to be asked again later.
         """
-        account = self.account_counts()
+        counts = self.account_counts() if account else Counts({})
         uris: dict[str, str] = {}  # the post's at:// URI → its Receipt's remote_id
         gone: set[str] = set()
         for receipt in posts:
@@ -226,7 +227,7 @@ class BlueskyAdapter(Adapter):
         for uri, remote_id in uris.items():
             if remote_id not in found and not self._record_exists(AtUri.from_str(uri)):
                 gone.add(remote_id)
-        return Samples(account.values, found, frozenset(gone), account.note)
+        return Samples(counts.values, found, frozenset(gone), counts.note)
 
     def recent_posts(self, limit: int) -> list[RemotePost]:
         """The account's own posts from app.bsky.feed.getAuthorFeed, without replies and
@@ -279,7 +280,9 @@ class BlueskyAdapter(Adapter):
 
     def _remote_post(self, post: models.AppBskyFeedDefs.PostView) -> RemotePost | None:
         record = post.record
-        published_at = _utc(_field(record, "created_at", "createdAt")) or _utc(post.indexed_at)
+        published_at = aware_utc(_field(record, "created_at", "createdAt")) or aware_utc(
+            post.indexed_at
+        )
         if published_at is None:
             return None
         images, video, link = _embed_summary(post.embed)
@@ -592,18 +595,6 @@ def _reply_of(record: Any) -> dict[str, Any] | None:
     root = _field(_field(record, "reply") or {}, "root")
     uri, cid = _field(root or {}, "uri"), _field(root or {}, "cid")
     return {"root": {"uri": str(uri), "cid": str(cid)}} if uri and cid else None
-
-
-def _utc(value: Any) -> datetime | None:
-    """An aware UTC datetime from an AT Protocol datetime string (RFC 3339; a missing
-    zone is read as UTC), or None if it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _embed_summary(embed: Any) -> tuple[int, bool, str]:

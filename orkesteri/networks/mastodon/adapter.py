@@ -13,7 +13,6 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from time import sleep
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -40,6 +39,7 @@ from orkesteri.networks.base import (
     Rejected,
     RemotePost,
     Samples,
+    aware_utc,
     generic_problems,
     web_url,
 )
@@ -256,18 +256,18 @@ class MastodonAdapter(Adapter):
 
     # analytics
 
-    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+    def fetch_samples(self, posts: Sequence[Receipt], account: bool = True) -> Samples:
         """The account's counts and the statuses': 20 a call where the server has
         GET /api/v1/statuses (4.3.0 and later), else one call per status."""
         ids = list(dict.fromkeys(receipt.remote_id for receipt in posts))
         with self._api() as api:
-            account = _account_counts(api.account_verify_credentials())
+            counts = _account_counts(api.account_verify_credentials()) if account else {}
             if ids and self._has_statuses_batch(api):
                 found = _statuses_in_batches(api, ids)
             else:
                 found = _statuses_one_by_one(api, ids)
         gone = frozenset(status_id for status_id in ids if status_id not in found)
-        return Samples(account, found, gone)
+        return Samples(counts, found, gone)
 
     def recent_posts(self, limit: int) -> list[RemotePost]:
         """The account's own statuses, newest first, without boosts and replies to others
@@ -521,7 +521,7 @@ def _version(value: Any) -> tuple[int, int, int] | None:
 
 
 def _remote_post(status: Mapping[str, Any]) -> RemotePost | None:
-    published_at = _utc(status.get("created_at"))
+    published_at = aware_utc(status.get("created_at"))
     if published_at is None:
         return None
     media = [m for m in status.get("media_attachments") or () if isinstance(m, Mapping)]
@@ -536,18 +536,6 @@ def _remote_post(status: Mapping[str, Any]) -> RemotePost | None:
         video=any(m.get("type") in ("video", "gifv") for m in media),
         link=web_url(card.get("url")) if isinstance(card, Mapping) else "",
     )
-
-
-def _utc(value: Any) -> datetime | None:
-    """Mastodon.py hands datetimes over parsed; a bare string is parsed here."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _plain_text(content: str) -> str:

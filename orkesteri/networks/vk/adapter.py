@@ -509,10 +509,10 @@ class VkAdapter(Adapter):
 
     # analytics
 
-    def fetch_samples(self, posts: Sequence[Receipt]) -> Samples:
+    def fetch_samples(self, posts: Sequence[Receipt], account: bool = True) -> Samples:
         """The community's counts and the posts': wall.getById, many posts a call, then
         each post's reach from stats.getPostReach where the key may read statistics."""
-        account = self.account_counts()
+        counts = self.account_counts() if account else Counts({})
         refs: dict[str, str] = {}  # "<owner_id>_<post_id>" → the Receipt's remote_id
         gone: set[str] = set()
         for receipt in posts:
@@ -531,8 +531,8 @@ class VkAdapter(Adapter):
                 if ref in refs and not item.get("is_deleted"):
                     found[refs[ref]] = _post_counts(item)
         gone |= {remote_id for remote_id in refs.values() if remote_id not in found}
-        notes = (account.note, self._add_reach(found, refs))
-        return Samples(account.values, found, frozenset(gone), " ".join(n for n in notes if n))
+        notes = (counts.note, self._add_reach(found, refs))
+        return Samples(counts.values, found, frozenset(gone), " ".join(n for n in notes if n))
 
     def _add_reach(self, found: dict[str, dict[str, int]], refs: Mapping[str, str]) -> str:
         """Put each found post's reach_total (stats.getPostReach, POST_REACH_BATCH posts a
