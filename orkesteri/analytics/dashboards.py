@@ -256,12 +256,12 @@ class ChannelPage:
 
 
 def channel_page(workspace: Workspace, channel: Channel, period: Period) -> ChannelPage:
-    found = overview(workspace, period, [channel.pk])
+    found = overview(workspace, period, [channel.pk], [channel])
     rows = post_rows(workspace, period, [channel.pk], about=False)
     ranked = sorted(rows, key=lambda r: kpis.engagements(r.figures) or 0, reverse=True)
     return ChannelPage(
         channel=channel,
-        collection=Collection.objects.filter(pk=channel.pk).first(),
+        collection=found.channels[0].collection,
         overview=found,
         followers=found.followers,
         top=with_texts(ranked[:TOP_POSTS]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import time
+from types import ModuleType
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from orkesteri.analytics import charts, dashboards, kpis
+from orkesteri.analytics import dashboards, kpis
 from orkesteri.analytics.kpis import KpiSet
 from orkesteri.analytics.models import PostStats
 from orkesteri.analytics.queries import PRESETS, Period, PostRow, period_from, today_in
@@ -34,6 +35,15 @@ from orkesteri.workspaces.actions import ActionError
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Perm
 from orkesteri.workspaces.views import enter
+
+
+def charts() -> ModuleType:
+    """The chart functions, imported when a page first draws one: matplotlib and numpy cost
+    a web process a third of a second and tens of MB at start-up otherwise."""
+    from orkesteri.analytics import charts as module
+
+    return module
+
 
 # The figures of a channel or group table, in columns: (KpiSet field, kind for formatting).
 TABLE_FIGURES = (
@@ -127,13 +137,13 @@ def overview(request: HttpRequest, workspace: str) -> HttpResponse:
             "picked": picked,
             "cards": _cards(found.kpis, found.deltas, CARD_FIGURES),
             "more": _cards(found.kpis, found.deltas, MORE_FIGURES, every=True),
-            "followers_chart": charts.line_chart(
-                [charts.Series(_("Followers"), found.followers)],
+            "followers_chart": charts().line_chart(
+                [charts().Series(_("Followers"), found.followers)],
                 title=_("Followers, all channels"),
                 brand=ws.brand_color,
             ),
-            "engagement_chart": charts.line_chart(
-                [charts.Series(_("Engagements"), found.engagement)],
+            "engagement_chart": charts().line_chart(
+                [charts().Series(_("Engagements"), found.engagement)],
                 title=_("Engagements of the posts published each day"),
                 brand=ws.brand_color,
             ),
@@ -302,13 +312,13 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
             "columns": _compared_columns(),
             "top": [_post_line(r, names) for r in found.top],
             "bottom": [_post_line(r, names) for r in found.bottom],
-            "format_chart": charts.bar_chart(
+            "format_chart": charts().bar_chart(
                 [formats.get(k, k) for k in found.by_format],
                 [v.er_by_followers for v in found.by_format.values()],
                 title=_("ER by followers by format"),
                 value_format="{:.2f}%",
             ),
-            "weekday_chart": charts.bar_chart(
+            "weekday_chart": charts().bar_chart(
                 [str(WEEKDAYS_ABBR[k]) for k in found.by_weekday],
                 [v.er_by_followers for v in found.by_weekday.values()],
                 title=_("ER by followers by weekday"),
@@ -386,13 +396,13 @@ def channel(request: HttpRequest, workspace: str, channel_id: int) -> HttpRespon
             "cards": _cards(found.kpis, found.deltas, CARD_FIGURES),
             "more": _cards(found.kpis, found.deltas, MORE_FIGURES, every=True),
             "top": [_post_line(r, names) for r in page.top],
-            "followers_chart": charts.line_chart(
-                [charts.Series(found_channel.display_name, page.followers)],
+            "followers_chart": charts().line_chart(
+                [charts().Series(found_channel.display_name, page.followers)],
                 title=_("Followers"),
                 brand=ws.brand_color,
             ),
-            "engagement_chart": charts.line_chart(
-                [charts.Series(_("Engagements"), found.engagement)],
+            "engagement_chart": charts().line_chart(
+                [charts().Series(_("Engagements"), found.engagement)],
                 title=_("Engagements of the posts published each day"),
                 brand=ws.brand_color,
             ),
@@ -426,7 +436,9 @@ def post(request: HttpRequest, workspace: str, delivery_id: int) -> HttpResponse
         )
     labels = kpis.FIGURE_LABELS
     series = [
-        charts.Series(str(labels.get(metric, metric)), [(at.date(), value) for at, value in points])
+        charts().Series(
+            str(labels.get(metric, metric)), [(at.date(), value) for at, value in points]
+        )
         for metric, points in sorted(page.series.items())
     ]
     context = _context(request, membership, *_period(request, membership))
@@ -441,7 +453,7 @@ def post(request: HttpRequest, workspace: str, delivery_id: int) -> HttpResponse
                 if name in labels and getattr(page.figures, name) is not None
             ],
             "rates": [(labels[name], v) for name, v in page.rates.items() if v is not None],
-            "chart": charts.line_chart(
+            "chart": charts().line_chart(
                 series, title=_("Figures since publishing"), brand=membership.workspace.brand_color
             ),
         }
@@ -484,7 +496,7 @@ def best_time(request: HttpRequest, workspace: str) -> HttpResponse:
         {
             "chosen": chosen,
             "best": found,
-            "chart": charts.heatmap(
+            "chart": charts().heatmap(
                 [[cell.estimate for cell in row] for row in heat.rows],
                 row_labels=[str(WEEKDAYS_ABBR[d]) for d in range(7)],
                 col_labels=[f"{h:02d}" for h in range(24)],
