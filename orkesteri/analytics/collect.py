@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orkesteri.analytics.models import Collection, PostStats, Sample
@@ -39,7 +40,7 @@ from orkesteri.networks.base import (
     Samples,
     Unsupported,
 )
-from orkesteri.publishing.models import Delivery, Post, Variant
+from orkesteri.publishing.models import Delivery, Post, PostMedia, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,12 @@ def hashtags(text: str) -> list[str]:
 # --- what is due ----------------------------------------------------------------------
 
 
-def ensure_collections(now: datetime) -> int:
-    """A Collection for every channel that has none (new channels): collected at once."""
+def ensure_collections(now: datetime, channel_id: int | None = None) -> int:
+    """A Collection for every channel that has none (new channels; only `channel_id` when
+    given): collected at once."""
     missing = Channel.objects.filter(collection__isnull=True).values_list("pk", "demo")
+    if channel_id is not None:
+        missing = missing.filter(pk=channel_id)
     rows = [
         Collection(
             channel_id=pk,
@@ -103,9 +107,22 @@ def ensure_collections(now: datetime) -> int:
 def track_published(now: datetime, limit: int = 2000) -> int:
     """A PostStats for each published delivery that has none yet (its first point: 1 h)."""
     has_stats = PostStats.objects.filter(delivery=OuterRef("pk"))
+    # What each row needs, in the one query: whether the post has images, and the channel's
+    # followers in the last account sample before it went out (published_at, else the
+    # delivery's last change, as below).
+    followers = Sample.objects.filter(
+        channel_id=OuterRef("channel_id"),
+        delivery__isnull=True,
+        metric="followers",
+        at__lte=Coalesce(OuterRef("published_at"), OuterRef("updated_at")),
+    ).order_by("-at")
     new = (
         Delivery.objects.filter(status=Delivery.Status.PUBLISHED, channel__demo=False)
         .exclude(Exists(has_stats))
+        .annotate(
+            has_media=Exists(PostMedia.objects.filter(post=OuterRef("post_id"))),
+            followers=Subquery(followers.values("value")[:1]),
+        )
         .select_related("post", "variant", "channel")
         .order_by("pk")[:limit]
     )
@@ -120,10 +137,10 @@ def track_published(now: datetime, limit: int = 2000) -> int:
                 workspace_id=post.workspace_id,
                 channel_id=delivery.channel_id,
                 published_at=published_at,
-                format=_format_of(post, variant),
+                format=_format_of(post, variant, delivery.has_media),
                 length=len(text),
                 hashtags=hashtags(text),
-                followers=followers_at(delivery.channel_id, published_at),
+                followers=delivery.followers,
                 next_collect_at=_first_collection(delivery.channel, published_at, now),
             )
         )
@@ -134,10 +151,10 @@ def track_published(now: datetime, limit: int = 2000) -> int:
     return len(rows)
 
 
-def _format_of(post: Post, variant: Variant) -> str:
+def _format_of(post: Post, variant: Variant, has_media: bool) -> str:
     if variant.thread:
         return PostStats.Format.THREAD
-    if post.media.exists():
+    if has_media:
         return PostStats.Format.IMAGE
     if post.link:
         return PostStats.Format.LINK
@@ -155,19 +172,6 @@ def _first_collection(channel: Channel, published_at: datetime, now: datetime) -
 def gives_post_figures(channel: Channel) -> bool:
     adapter_class = channel.adapter_class
     return Feature.METRICS in adapter_class.features and bool(adapter_class.post_metrics)
-
-
-def followers_at(channel_id: int, moment: datetime) -> int | None:
-    """The channel's followers in the last account sample at or before `moment`."""
-    found = (
-        Sample.objects.filter(
-            channel_id=channel_id, delivery__isnull=True, metric="followers", at__lte=moment
-        )
-        .order_by("-at")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return None if found is None else int(found)
 
 
 def due_channels(now: datetime) -> list[int]:

@@ -26,7 +26,7 @@ def collect_due() -> None:
 @db_task()
 def collect_channel(channel_id: int) -> None:
     """Collect one channel now; a new channel's first run also reads back its latest posts."""
-    collect.ensure_collections(timezone.now())
+    collect.ensure_collections(timezone.now(), channel_id)
     run = collect.collect_channel(channel_id)
     if run is not None:
         logger.debug("collected channel %s: %s", channel_id, run)

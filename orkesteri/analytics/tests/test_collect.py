@@ -16,6 +16,7 @@ from orkesteri.analytics.tests import helpers
 from orkesteri.channels.actions import connect_channel
 from orkesteri.channels.models import Channel
 from orkesteri.lib.text import TextRules
+from orkesteri.media.testing import make_asset
 from orkesteri.networks.base import (
     Adapter,
     AdapterError,
@@ -29,7 +30,7 @@ from orkesteri.networks.base import (
     Samples,
 )
 from orkesteri.networks.registry import ADAPTERS
-from orkesteri.publishing.models import Delivery, Post, Variant
+from orkesteri.publishing.models import Delivery, Post, PostMedia, Variant
 from orkesteri.workspaces.models import Workspace
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -142,14 +143,17 @@ def test_it_tracks_a_published_delivery_from_one_hour_after(channel: Channel) ->
     assert stats.workspace_id == channel.workspace_id
 
 
-def test_format_is_read_from_the_post(channel: Channel) -> None:
+def test_format_is_read_from_the_post(channel: Channel, alice: User) -> None:
     thread = published(channel, "t", T0)
     Variant.objects.filter(pk=thread.variant_id).update(thread=["part two"])
     link = published(channel, "l", T0)
     Post.objects.filter(pk=link.post_id).update(link="https://example.com/")
+    image = published(channel, "i", T0)
+    PostMedia.objects.create(post=image.post, asset=make_asset(channel.workspace, alice))
+    published(channel, "x", T0)
     prepare(T0)
     formats = dict(PostStats.objects.values_list("delivery__remote_id", "format"))
-    assert formats == {"t": "thread", "l": "link"}
+    assert formats == {"t": "thread", "l": "link", "i": "image", "x": "text"}
 
 
 def test_it_collects_at_the_point_and_again_overwrites(channel: Channel) -> None:
