@@ -176,6 +176,12 @@ def _result(campaign: Campaign, data: ResultInput) -> Result:
     return result
 
 
+def build_entry(campaign: Campaign, data: SpendInput | ResultInput) -> Spend | Result:
+    """The spend or result `data` describes, checked by the model's own rules (ActionError
+    naming the field), unsaved: what an import's preview and its confirmation both run."""
+    return _spend(campaign, data) if isinstance(data, SpendInput) else _result(campaign, data)
+
+
 def add_spend(campaign: Campaign, actor: User | None, data: SpendInput) -> Spend:
     spend = _spend(campaign, data)
     with transaction.atomic():
@@ -258,7 +264,8 @@ def import_entries(
     with transaction.atomic():
         ids = {r.campaign.pk for r in rows}
         current = {c.pk: c for c in Campaign.objects.select_for_update().filter(pk__in=ids)}
-        spends, results = [], []
+        spends: list[Spend] = []
+        results: list[Result] = []
         for row in rows:
             campaign = current.get(row.campaign.pk)
             if campaign is None or campaign.workspace_id != workspace.pk:
@@ -267,10 +274,11 @@ def import_entries(
                     _("The campaign “%(name)s” was deleted.") % {"name": row.campaign.name},
                 )
             try:
-                if isinstance(row.data, SpendInput):
-                    spends.append(_spend(campaign, row.data))
+                entry = build_entry(campaign, row.data)
+                if isinstance(entry, Spend):
+                    spends.append(entry)
                 else:
-                    results.append(_result(campaign, row.data))
+                    results.append(entry)
             except ActionError as e:
                 raise ImportFailed(row.line, str(e)) from None
         Spend.objects.bulk_create(spends)

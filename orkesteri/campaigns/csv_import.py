@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orkesteri.campaigns.actions import ImportRow, ResultInput, SpendInput
+from orkesteri.campaigns.actions import ImportRow, ResultInput, SpendInput, build_entry
 from orkesteri.campaigns.models import PLATFORMS, Campaign, Result, Spend, currency_mismatch
 from orkesteri.campaigns.numbers import NumberError, parse_count, parse_money
 from orkesteri.lib.validators import validate_one_line
@@ -32,6 +32,7 @@ from orkesteri.publishing.csv_import import (
     parse_day,
     records,
 )
+from orkesteri.workspaces.actions import ActionError
 from orkesteri.workspaces.models import Workspace
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -250,6 +251,15 @@ class Checker:
             if result is not None and not row.errors:
                 result.currency, result.note = currency, note
                 row.data = result
+        if row.data is not None and row.campaign is not None:
+            # The model's own rules, as the confirmation will run them: the preview must
+            # not promise a row the import then refuses (e.g. a number too big to store).
+            try:
+                build_entry(row.campaign, row.data)
+            except ActionError as e:
+                for column, message in e.errors.items():
+                    row.fail(column or "row", message)
+                row.data = None
         return row
 
     # --- the cells every kind has ---

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 
 from orkesteri.campaigns import actions, csv_import
 from orkesteri.campaigns.actions import ResultInput, SpendInput
@@ -253,3 +254,13 @@ def test_the_example_files_import_cleanly(acme: Workspace) -> None:
     for kind in Kind:
         plan = read_plan(csv_import.EXAMPLES[kind].encode(), kind, acme)
         assert not plan.failed, plan.failed
+
+
+def test_the_preview_runs_the_rules_the_import_runs(campaign: Campaign, acme: Workspace) -> None:
+    """A number the database cannot store is refused in the preview, not at confirmation."""
+    too_many = connection.ops.integer_field_range("PositiveIntegerField")[1] + 1
+    text = f"campaign,date,conversions,revenue\nSpring sale,2026-04-03,{too_many},960\n"
+    plan = read_plan(text.encode(), Kind.RESULTS, acme)
+    [row] = plan.failed
+    assert row.data is None
+    assert any(e.startswith("conversions:") for e in row.errors)
