@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
+from orkesteri.analytics import collect
 from orkesteri.analytics.demo_content import (
     BLENDS,
     BRAND,
@@ -67,11 +68,8 @@ from orkesteri.workspaces.roles import Role
 MAX_CHANNELS = 200
 MAX_DAYS = 5 * 365
 DEFAULT_POSTS_PER_DAY = 1.2  # per channel, on average
-# When the collector reads a post: 1 h, 24 h, then daily up to 30 days (analytics/models.py).
-POST_POINTS: tuple[timedelta, ...] = (
-    timedelta(hours=1),
-    *(timedelta(days=n) for n in range(1, 31)),
-)
+# When the collector reads a post: 1 h, 24 h, then daily up to 30 days.
+POST_POINTS = collect.POINTS
 # What a network with Feature.METRICS shows when its adapter does not declare post_metrics
 # yet; one that declares an empty set gives no post figures, and its demo posts have none.
 FALLBACK_POST_METRICS = ("likes", "replies", "reposts")
@@ -117,8 +115,6 @@ ENGAGEMENT_SHARES = {"likes": 0.74, "replies": 0.09, "reposts": 0.13, "quotes": 
 VIRAL_SHARE = 0.015
 CAMPAIGN_SHARE = 0.35  # of the posts inside a campaign's months
 CAMPAIGN_EFFECT = 1.15
-
-HASHTAG = re.compile(r"#(\w+)")
 
 
 # --- the public part -------------------------------------------------------------------
@@ -664,10 +660,6 @@ def _text(rng: random.Random, language: str, pillar: str, campaign: Campaign | N
     return body + "\n\n" + " ".join(f"#{tag}" for tag in tags)
 
 
-def _hashtags(text: str) -> list[str]:
-    return list(dict.fromkeys(tag.lower() for tag in HASHTAG.findall(text)))
-
-
 def _reached(hours: Sequence[float], curve: tuple[float, float, float]) -> list[float]:
     """Share of the 30-day figures a post has `hours` after publication: saturating, most
     of it within the first day."""
@@ -681,8 +673,10 @@ def _reached(hours: Sequence[float], curve: tuple[float, float, float]) -> list[
 
 
 def _last_point(published_at: datetime, now: datetime) -> timedelta:
-    age = now - published_at
-    return max(point for point in POST_POINTS if point <= age)
+    """How long after publishing the collector last read the post (collect.point_at)."""
+    point = collect.point_at(published_at, now)
+    assert point is not None, "every demo post is at least an hour old"
+    return point - published_at
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -799,7 +793,7 @@ def _stats_row(
         post.published_at,
         post.format,
         len(post.text),
-        _hashtags(post.text),
+        collect.hashtags(post.text),
         post.followers,
         post.published_at + point,
         None,  # next_collect_at: nothing collects a demo channel, so nothing is ever due
