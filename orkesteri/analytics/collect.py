@@ -144,10 +144,12 @@ def track_published(now: datetime, limit: int = 2000) -> int:
                 next_collect_at=_first_collection(delivery.channel, published_at, now),
             )
         )
-    clicks = clicks_by_delivery(row.delivery_id for row in rows)
-    for row in rows:
-        row.clicks = clicks.get(row.delivery_id)  # later clicks add to it as they come
     PostStats.objects.bulk_create(rows, ignore_conflicts=True)
+    # Clicks on a short link counted before its row existed are only in the link's days:
+    # their totals now, after the rows exist, so a click in between is not lost; later
+    # clicks add to the row as they come (links.actions.count_click).
+    for delivery_id, total in clicks_by_delivery(row.delivery_id for row in rows).items():
+        PostStats.objects.filter(pk=delivery_id).update(clicks=total)
     return len(rows)
 
 

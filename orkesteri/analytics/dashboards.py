@@ -186,8 +186,12 @@ class Earlier:
     er_by_followers: float | None
 
 
+TABLES = ("format", "pillar", "campaign", "length", "weekday", "hashtag")
+
+
 def _keys(row: PostRow, tz: ZoneInfo) -> Iterable[tuple[str, Hashable]]:
-    """The content groups a post is in (see `_groups`)."""
+    """The content groups a post is in, by table: a post counts under each of its hashtags,
+    its weekday is the workspace zone's."""
     yield "format", row.format
     yield "pillar", row.pillar
     yield "campaign", row.campaign
@@ -221,20 +225,12 @@ def _earlier(rows: Sequence[PostRow], tz: ZoneInfo, mode: str) -> dict[str, dict
 def _groups(
     rows: Sequence[PostRow], tz: ZoneInfo, mode: str, days: int
 ) -> dict[str, dict[Any, KpiSet]]:
-    """The period's posts by format, pillar, campaign, text length, weekday (workspace zone)
-    and hashtag (a post counts under each of its hashtags)."""
-
-    def by(pairs: Iterable[tuple[Hashable, PostFigures]]) -> dict[Any, KpiSet]:
-        return kpis.group_summaries(pairs, mode, days=days)
-
-    return {
-        "format": by((r.format, r.figures) for r in rows),
-        "pillar": by((r.pillar, r.figures) for r in rows),
-        "campaign": by((r.campaign, r.figures) for r in rows),
-        "length": by((kpis.length_bucket(r.length), r.figures) for r in rows),
-        "weekday": by((r.published_at.astimezone(tz).weekday(), r.figures) for r in rows),
-        "hashtag": by((tag, r.figures) for r in rows for tag in r.hashtags),
-    }
+    """The period's posts by each content group they are in (`_keys`)."""
+    pairs: dict[str, list[tuple[Hashable, PostFigures]]] = {table: [] for table in TABLES}
+    for row in rows:
+        for table, key in _keys(row, tz):
+            pairs[table].append((key, row.figures))
+    return {table: kpis.group_summaries(found, mode, days=days) for table, found in pairs.items()}
 
 
 def _rank(figures: KpiSet) -> tuple[float, int]:
