@@ -31,7 +31,7 @@ from orkesteri.analytics.kpis import (
 from orkesteri.analytics.models import PostStats, Sample
 from orkesteri.channels.models import Channel
 from orkesteri.lib import sql
-from orkesteri.lib.dates import wall_time
+from orkesteri.lib.dates import local_date, utc_bounds
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.models import Workspace
 
@@ -57,14 +57,11 @@ class Period:
 
     def bounds(self, zone: str) -> tuple[datetime, datetime]:
         """[start, end) in UTC: local midnight of the first day to that after the last."""
-        return (
-            wall_time(self.start_on, time(0), zone),
-            wall_time(self.end_on + timedelta(days=1), time(0), zone),
-        )
+        return utc_bounds(self.start_on, self.end_on + timedelta(days=1), zone)
 
 
 def today_in(workspace: Workspace) -> date:
-    return timezone.now().astimezone(ZoneInfo(workspace.timezone)).date()
+    return local_date(timezone.now(), workspace.timezone)
 
 
 def period_from(query: Mapping[str, str], today: date) -> tuple[Period, str]:

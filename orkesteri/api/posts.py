@@ -2,7 +2,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -14,9 +13,9 @@ from ninja.pagination import paginate
 from orkesteri.api import schemas
 from orkesteri.api.schemas import InputSchema, ObjectId
 from orkesteri.api.workspaces import ERRORS, Pagination, caller
+from orkesteri.lib.dates import utc_bounds
 from orkesteri.publishing import actions, series
 from orkesteri.publishing.access import get_post
-from orkesteri.publishing.calendar import utc_bounds
 from orkesteri.publishing.models import Delivery, Post
 from orkesteri.workspaces.access import get_workspace_for_user
 from orkesteri.workspaces.actions import ActionError
@@ -258,7 +257,7 @@ def calendar(
             {"end": _("end must be on or after start, at most %(days)s days later.")
              % {"days": MAX_RANGE_DAYS}}
         )  # fmt: skip
-    zone = ZoneInfo(membership.workspace.timezone)
+    zone = membership.workspace.timezone
     start, end = utc_bounds(query.start, query.end + timedelta(days=1), zone)
     found = posts_of(membership).filter(scheduled_at__gte=start, scheduled_at__lt=end)
     return list(found.order_by("scheduled_at", "id"))

@@ -47,3 +47,8 @@ def wall_time(day: date, at: time, zone: str) -> datetime:
 
 def local_date(moment: datetime, zone: str) -> date:
     return moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
+def utc_bounds(start_on: date, end_on: date, zone: str) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight at the start of both days in `zone`."""
+    return wall_time(start_on, time(0), zone), wall_time(end_on, time(0), zone)

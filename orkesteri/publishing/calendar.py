@@ -94,11 +94,6 @@ def month_weeks(year: int, month: int) -> list[list[date]]:
     return stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
 
 
-def utc_bounds(start_on: date, end_on: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants of local midnight at the start of both days."""
-    return local_instant(start_on, time(0), zone), local_instant(end_on, time(0), zone)
-
-
 def local_instant(on: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a wall-clock time in `zone` (DST as lib/dates.wall_time reads it)."""
     return wall_time(on, at, zone.key)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orkesteri.channels.models import Channel
+from orkesteri.lib.dates import utc_bounds
 from orkesteri.publishing import calendar as cal
 from orkesteri.publishing.actions import schedule_post
 from orkesteri.publishing.ical import calendar_token_of, feed_path, reset_calendar_token
@@ -57,7 +58,7 @@ def calendar(request: HttpRequest, workspace: str) -> HttpResponse:
         context["weeks"] = weeks
         context["total"] = sum(day.total for week in weeks for day in week)
     else:
-        start_at, end_at = cal.utc_bounds(period.start_on, period.end_on, zone)
+        start_at, end_at = utc_bounds(period.start_on, period.end_on, ws.timezone)
         posts = cal.posts_between(ws, start_at, end_at, filters)
         if view == "week":
             chips = cal.load_chips(posts, zone, url_of)
