@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -26,6 +27,7 @@ from django.utils import timezone
 from orkesteri.analytics.models import Collection, PostStats, Sample
 from orkesteri.channels.actions import note_failure, open_adapter
 from orkesteri.channels.models import Channel
+from orkesteri.lib import sql
 from orkesteri.links.queries import clicks_by_delivery
 from orkesteri.networks.base import (
     ACCOUNT_METRICS,
@@ -373,29 +375,26 @@ def upsert_samples(rows: Iterable[tuple[int, int | None, str, datetime, int]]) -
     """Insert samples (channel, delivery or None, metric, at, value); a sample already at that
     point gets the new value. Written out: the ORM cannot name a partial unique index as the
     conflict target, which SQLite and PostgreSQL both require."""
-    account, posts = [], []
-    adapt = connection.ops.adapt_datetimefield_value
+    account: list[tuple[Any, ...]] = []
+    posts: list[tuple[Any, ...]] = []
     for channel_id, delivery_id, metric, at, value in rows:
         if delivery_id is None:
-            account.append((channel_id, metric, adapt(at), value))
+            account.append((channel_id, metric, at, value))
         else:
-            posts.append((channel_id, delivery_id, metric, adapt(at), value))
+            posts.append((channel_id, delivery_id, metric, at, value))
     table = Sample._meta.db_table
-    with connection.cursor() as cursor:
-        if account:
-            cursor.executemany(
-                f"INSERT INTO {table} (channel_id, delivery_id, metric, at, value)"
-                " VALUES (%s, NULL, %s, %s, %s) ON CONFLICT (channel_id, metric, at)"
-                " WHERE delivery_id IS NULL DO UPDATE SET value = excluded.value",
-                account,
-            )
-        if posts:
-            cursor.executemany(
-                f"INSERT INTO {table} (channel_id, delivery_id, metric, at, value)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (delivery_id, metric, at)"
-                " WHERE delivery_id IS NOT NULL DO UPDATE SET value = excluded.value",
-                posts,
-            )
+    sql.execute_many(
+        f"INSERT INTO {table} (channel_id, delivery_id, metric, at, value)"
+        " VALUES (%s, NULL, %s, %s, %s) ON CONFLICT (channel_id, metric, at)"
+        " WHERE delivery_id IS NULL DO UPDATE SET value = excluded.value",
+        account,
+    )
+    sql.execute_many(
+        f"INSERT INTO {table} (channel_id, delivery_id, metric, at, value)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (delivery_id, metric, at)"
+        " WHERE delivery_id IS NOT NULL DO UPDATE SET value = excluded.value",
+        posts,
+    )
 
 
 # --- backfill ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ are written out here instead. Values are adapted the way the ORM adapts them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection
@@ -16,11 +16,30 @@ from django.db import connection
 
 def execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Run one statement with `%s` placeholders; its rows (RETURNING), else []."""
-    adapt = connection.ops.adapt_datetimefield_value
-    values = [adapt(v) if isinstance(v, datetime) else v for v in params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, adapted(params))
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for each row of parameters (`executemany`)."""
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [adapted(row) for row in rows])
+
+
+def adapted(params: Sequence[Any]) -> list[Any]:
+    """Datetimes and dates as the ORM passes them to this database (aware datetimes as
+    naive UTC on SQLite)."""
+    ops = connection.ops
+    return [
+        ops.adapt_datetimefield_value(v)
+        if isinstance(v, datetime)
+        else ops.adapt_datefield_value(v)
+        if isinstance(v, date)
+        else v
+        for v in params
+    ]
 
 
 def placeholders(count: int) -> str:

@@ -13,7 +13,7 @@ import string
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -105,7 +105,7 @@ def _add(
         f" clicks = {table}.clicks + excluded.clicks,"
         f" bot_clicks = {table}.bot_clicks + excluded.bot_clicks,"
         f" unique_visitors = {table}.unique_visitors + excluded.unique_visitors",
-        [link_id, _day(day), clicks, bot_clicks, unique_visitors],
+        [link_id, day, clicks, bot_clicks, unique_visitors],
     )
 
 
@@ -114,13 +114,9 @@ def _note_visitor(link_id: int, day: date, digest: str) -> bool:
     rows = sql.execute(
         f"INSERT INTO {VisitorDigest._meta.db_table} (link_id, day, digest) VALUES (%s, %s, %s)"
         " ON CONFLICT (link_id, day, digest) DO NOTHING RETURNING id",
-        [link_id, _day(day), digest],
+        [link_id, day, digest],
     )
     return bool(rows)
-
-
-def _day(day: date) -> object:
-    return connection.ops.adapt_datefield_value(day)
 
 
 def visitor_digest(day: date, link_id: int, ip: str, user_agent: str) -> str:
