@@ -166,30 +166,7 @@ def average_rate(
     rates. Weighted: the sum of their numerators over the sum of their denominators.
     None when no post counts.
     """
-    average = _weighted if parse_averaging(averaging) is Averaging.WEIGHTED else _arithmetic
-    return average(numerators, denominators)[0]
-
-
-def _weighted(numerators: Column, denominators: Column) -> tuple[float | None, int]:
-    """(Σ numerators / Σ denominators × 100, posts counted)."""
-    top = bottom = count = 0
-    for num, den in zip(numerators, denominators, strict=True):
-        if num is not None and den is not None and den > 0:
-            top += num
-            bottom += den
-            count += 1
-    return (top * 100.0 / bottom if count else None), count
-
-
-def _arithmetic(numerators: Column, denominators: Column) -> tuple[float | None, int]:
-    """(mean of numerator / denominator × 100, posts counted)."""
-    rates = 0.0
-    count = 0
-    for num, den in zip(numerators, denominators, strict=True):
-        if num is not None and den is not None and den > 0:
-            rates += num / den
-            count += 1
-    return (rates * 100.0 / count if count else None), count
+    return _rate_sums(numerators, denominators).rate(parse_averaging(averaging))
 
 
 def total(values: Iterable[int | None]) -> int | None:

@@ -27,6 +27,7 @@ from orkesteri.analytics.kpis import (
     PostFigures,
     RateSums,
     Tally,
+    days_inclusive,
 )
 from orkesteri.analytics.models import PostStats, Sample
 from orkesteri.channels.models import Channel
@@ -49,7 +50,7 @@ class Period:
 
     @property
     def days(self) -> int:
-        return (self.end_on - self.start_on).days + 1
+        return days_inclusive(self.start_on, self.end_on)
 
     def previous(self) -> Period:
         """The same number of days just before: "compared with the previous period"."""
