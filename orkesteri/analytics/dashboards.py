@@ -36,7 +36,6 @@ from orkesteri.publishing.models import Delivery
 from orkesteri.workspaces.models import Workspace
 
 TOP_POSTS = 10
-ENGAGEMENT_FIELDS = ("likes", "replies", "reposts", "quotes")  # as kpis.engagements adds up
 
 
 @dataclass(frozen=True)
@@ -316,11 +315,11 @@ def best_time(workspace: Workspace, channel: Channel, now: datetime | None = Non
     since = now - besttime.DEFAULT_WINDOW
     scores: dict[int, list[besttime.PostScore]] = defaultdict(list)
     found = PostStats.objects.filter(workspace=workspace, published_at__gte=since)
-    columns = ("channel_id", "published_at", *ENGAGEMENT_FIELDS)
-    for channel_id, published_at, *counts in found.values_list(*columns):
-        if any(value is not None for value in counts):
-            score = float(sum(value or 0 for value in counts))
-            scores[channel_id].append(besttime.PostScore(published_at, score))
+    columns = ("channel_id", "published_at", *kpis.POST_FIELDS)
+    for channel_id, published_at, *figures in found.values_list(*columns):
+        engaged = kpis.engagements(PostFigures(*figures))
+        if engaged is not None:
+            scores[channel_id].append(besttime.PostScore(published_at, float(engaged)))
     others = [posts for channel_id, posts in scores.items() if channel_id != channel.pk]
     prior = besttime.workspace_prior(others, workspace.timezone, now=now)
     heatmap = besttime.build_heatmap(

@@ -277,12 +277,7 @@ def content(request: HttpRequest, workspace: str) -> HttpResponse:
         "hashtag": _("By hashtag (used at least twice)"),
     }
     shown: dict[str, dict[Any, KpiSet]] = {
-        "format": found.by_format,
-        "pillar": found.by_pillar,
-        "campaign": found.by_campaign,
-        "length": found.by_length,
-        "weekday": found.by_weekday,
-        "hashtag": found.by_hashtag,
+        table: getattr(found, f"by_{table}") for table in dashboards.TABLES
     }
     # (table, title, [(label, this period, the previous period's same group or None)])
     tables = [

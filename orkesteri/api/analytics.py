@@ -248,12 +248,10 @@ def content(
     return {
         "period": _period_out(period),
         "posts": found.posts,
-        "by_format": _groups(found.by_format, found.before["format"]),
-        "by_pillar": _groups(found.by_pillar, found.before["pillar"]),
-        "by_campaign": _groups(found.by_campaign, found.before["campaign"]),
-        "by_length": _groups(found.by_length, found.before["length"]),
-        "by_weekday": _groups(found.by_weekday, found.before["weekday"]),
-        "by_hashtag": _groups(found.by_hashtag, found.before["hashtag"]),
+        **{
+            f"by_{table}": _groups(getattr(found, f"by_{table}"), found.before[table])
+            for table in dashboards.TABLES
+        },
         "top": [_post(row) for row in found.top],
         "bottom": [_post(row) for row in found.bottom],
     }
