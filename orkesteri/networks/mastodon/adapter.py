@@ -293,12 +293,19 @@ class MastodonAdapter(Adapter):
                 max_id = _id(page[-1])
         return found[:limit]
 
+    def __init__(self, credentials: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        super().__init__(credentials, config)
+        self._looked_up: dict[str, tuple[int, int, int] | None] = {}  # for this run only
+
     def _has_statuses_batch(self, api: Mastodon) -> bool:
         """Whether the server's version has GET /api/v1/statuses; Mastodon.py is told that
         version, so it lets the call through."""
         version = _version(self.config.get("version"))
-        if version is None:
-            version = _version(_instance(api, self.instance_url)[0].get("version"))
+        if version is None:  # a channel connected before its version was stored: ask once
+            if "version" not in self._looked_up:
+                found = _instance(api, self.instance_url)[0].get("version")
+                self._looked_up["version"] = _version(found)
+            version = self._looked_up["version"]
         if version is None or version < conf.STATUSES_BATCH_SINCE:
             return False
         api.mastodon_major, api.mastodon_minor, api.mastodon_patch = version
