@@ -20,17 +20,12 @@ def get_campaign(membership: Membership, campaign_id: int) -> Campaign:
     return campaign
 
 
-def get_spend(campaign: Campaign, spend_id: int) -> Spend:
-    spend = Spend.objects.filter(campaign=campaign, pk=spend_id).first()
-    if spend is None:
-        raise Http404("No such spend entry")
-    spend.campaign = campaign
-    return spend
-
-
-def get_result(campaign: Campaign, result_id: int) -> Result:
-    result = Result.objects.filter(campaign=campaign, pk=result_id).first()
-    if result is None:
-        raise Http404("No such result")
-    result.campaign = campaign
-    return result
+def get_entry(
+    campaign: Campaign, model: type[Spend] | type[Result], entry_id: int
+) -> Spend | Result:
+    """A spend entry or result of the campaign, or 404."""
+    entry = model.objects.filter(campaign=campaign, pk=entry_id).first()
+    if entry is None:
+        raise Http404(f"No such {model._meta.verbose_name}")
+    entry.campaign = campaign
+    return entry

@@ -182,58 +182,59 @@ def build_entry(campaign: Campaign, data: SpendInput | ResultInput) -> Spend | R
     return _spend(campaign, data) if isinstance(data, SpendInput) else _result(campaign, data)
 
 
+def _kind(entry: Spend | Result) -> str:
+    return "spend" if isinstance(entry, Spend) else "result"
+
+
+def _described(entry: Spend | Result) -> str:
+    """The entry as the audit log shows it."""
+    if isinstance(entry, Spend):
+        return f"{entry.platform}: {entry.amount} {entry.currency}"
+    return f"{entry.on}: {entry.conversions}, {entry.revenue}"
+
+
+def _add_entry(entry: Spend | Result, actor: User | None) -> None:
+    campaign, kind = entry.campaign, _kind(entry)
+    with transaction.atomic():
+        entry.save()
+        record(
+            campaign.workspace,
+            actor,
+            f"campaign.{kind}_added",
+            campaign.name,
+            {kind: [None, _described(entry)]},
+        )
+
+
+def delete_entry(entry: Spend | Result, actor: User | None) -> None:
+    """Delete a spend entry or result, audited."""
+    campaign, kind = entry.campaign, _kind(entry)
+    with transaction.atomic():
+        record(
+            campaign.workspace,
+            actor,
+            f"campaign.{kind}_deleted",
+            campaign.name,
+            {kind: [_described(entry), None]},
+        )
+        entry.delete()
+
+
+def add_entry(campaign: Campaign, actor: User | None, data: SpendInput | ResultInput) -> None:
+    """Record the spend or result `data` describes (ActionError naming the field)."""
+    _add_entry(build_entry(campaign, data), actor)
+
+
 def add_spend(campaign: Campaign, actor: User | None, data: SpendInput) -> Spend:
     spend = _spend(campaign, data)
-    with transaction.atomic():
-        spend.save()
-        record(
-            campaign.workspace,
-            actor,
-            "campaign.spend_added",
-            campaign.name,
-            {"spend": [None, f"{spend.platform}: {spend.amount} {spend.currency}"]},
-        )
+    _add_entry(spend, actor)
     return spend
-
-
-def delete_spend(spend: Spend, actor: User | None) -> None:
-    campaign = spend.campaign
-    with transaction.atomic():
-        record(
-            campaign.workspace,
-            actor,
-            "campaign.spend_deleted",
-            campaign.name,
-            {"spend": [f"{spend.platform}: {spend.amount} {spend.currency}", None]},
-        )
-        spend.delete()
 
 
 def add_result(campaign: Campaign, actor: User | None, data: ResultInput) -> Result:
     result = _result(campaign, data)
-    with transaction.atomic():
-        result.save()
-        record(
-            campaign.workspace,
-            actor,
-            "campaign.result_added",
-            campaign.name,
-            {"result": [None, f"{result.on}: {result.conversions}, {result.revenue}"]},
-        )
+    _add_entry(result, actor)
     return result
-
-
-def delete_result(result: Result, actor: User | None) -> None:
-    campaign = result.campaign
-    with transaction.atomic():
-        record(
-            campaign.workspace,
-            actor,
-            "campaign.result_deleted",
-            campaign.name,
-            {"result": [f"{result.on}: {result.conversions}, {result.revenue}", None]},
-        )
-        result.delete()
 
 
 # --- CSV import ------------------------------------------------------------------------

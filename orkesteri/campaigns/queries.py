@@ -174,45 +174,67 @@ class PlatformTotal:
 
 def platform_totals(campaign: Campaign) -> list[PlatformTotal]:
     """The campaign's whole spend by ad platform, largest first."""
-    rows = (
-        Spend.objects.filter(campaign=campaign)
-        .values("platform")
-        .annotate(spend=Sum("amount"), impressions=Sum("impressions"), clicks=Sum("clicks"))
-        .order_by("-spend", "platform")
-    )
-    return [PlatformTotal(r["platform"], r["spend"], r["impressions"], r["clicks"]) for r in rows]
+    return platform_totals_of(Spend.objects.filter(campaign=campaign))
+
+
+def platform_totals_of(spends: Iterable[Spend]) -> list[PlatformTotal]:
+    """Spend entries already read, totalled by ad platform, largest first."""
+    totals: dict[str, PlatformTotal] = {}
+    for e in spends:
+        t = totals.get(e.platform)
+        totals[e.platform] = (
+            PlatformTotal(e.platform, e.amount, e.impressions, e.clicks)
+            if t is None
+            else PlatformTotal(
+                e.platform,
+                t.spend + e.amount,
+                _plus(t.impressions, e.impressions),
+                _plus(t.clicks, e.clicks),
+            )
+        )
+    return sorted(totals.values(), key=lambda p: (-p.spend, p.platform))
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """A sum that, like SQL's SUM, is missing only when every part is."""
+    return a if b is None else b if a is None else a + b
 
 
 # --- posts -----------------------------------------------------------------------------
 
 
-def post_counts(workspace: Workspace) -> dict[str, int]:
-    """Posts per campaign name (case-folded, as campaigns match names)."""
-    counts: dict[str, int] = defaultdict(int)
+@dataclass
+class PostCampaigns:
+    counts: dict[str, int]  # posts per campaign name, case-folded as campaigns match names
+    names: list[str]  # the names as written, once each (in any case), sorted
+
+
+def post_campaigns(workspace: Workspace, limit: int = 200) -> PostCampaigns:
+    """The campaign names the workspace's posts use, with their posts counted: one query."""
     rows = (
         Post.objects.filter(workspace=workspace)
         .exclude(campaign="")
         .values("campaign")
         .annotate(n=Count("id"))
+        .order_by("campaign")
     )
+    counts: dict[str, int] = defaultdict(int)
+    found: dict[str, str] = {}
     for row in rows:
-        counts[row["campaign"].casefold()] += row["n"]
-    return counts
+        name = row["campaign"]
+        counts[name.casefold()] += row["n"]
+        found.setdefault(name.casefold(), name)
+    return PostCampaigns(counts, list(found.values())[:limit])
+
+
+def post_counts(workspace: Workspace) -> dict[str, int]:
+    """Posts per campaign name (case-folded, as campaigns match names)."""
+    return post_campaigns(workspace).counts
 
 
 def post_campaign_names(workspace: Workspace, limit: int = 200) -> list[str]:
     """The campaign names the workspace's posts use, once each (in any case), sorted."""
-    names = (
-        Post.objects.filter(workspace=workspace)
-        .exclude(campaign="")
-        .values_list("campaign", flat=True)
-        .distinct()
-        .order_by("campaign")
-    )
-    found: dict[str, str] = {}
-    for name in names[: limit * 2]:
-        found.setdefault(name.casefold(), name)
-    return list(found.values())[:limit]
+    return post_campaigns(workspace, limit).names
 
 
 def posts_of(campaign: Campaign) -> QuerySet[Post]:

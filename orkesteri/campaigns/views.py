@@ -4,7 +4,8 @@ needs manage_campaigns (docs/roles.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from orkesteri.accounts.models import User
 from orkesteri.campaigns import actions, exports, queries
-from orkesteri.campaigns.access import get_campaign, get_result, get_spend
+from orkesteri.campaigns.access import get_campaign, get_entry
+from orkesteri.campaigns.actions import ResultInput, SpendInput
 from orkesteri.campaigns.forms import (
     COMMON_CURRENCIES,
     CampaignForm,
@@ -24,12 +27,15 @@ from orkesteri.campaigns.forms import (
     SpendForm,
     campaign_initial,
 )
-from orkesteri.campaigns.models import PLATFORMS, Campaign
+from orkesteri.campaigns.models import PLATFORMS, Campaign, Result, Spend
 from orkesteri.lib.csvfile import csv_response
 from orkesteri.workspaces.actions import ActionError
 from orkesteri.workspaces.models import Membership
 from orkesteri.workspaces.roles import Perm
 from orkesteri.workspaces.views import apply_errors, enter
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 POSTS_SHOWN = 50
 
@@ -51,12 +57,12 @@ def campaign_list(request: HttpRequest, workspace: str) -> HttpResponse:
     membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
     ws = membership.workspace
     summaries = queries.campaign_summaries(ws)
-    posts = queries.post_counts(ws)
+    posts = queries.post_campaigns(ws)
     known = {s.name.casefold() for s in summaries}
     context = {
-        "rows": [(s, posts.get(s.name.casefold(), 0)) for s in summaries],
+        "rows": [(s, posts.counts.get(s.name.casefold(), 0)) for s in summaries],
         # Campaign names that posts use but no campaign has: one click to create it.
-        "unmatched": [n for n in queries.post_campaign_names(ws) if n.casefold() not in known],
+        "unmatched": [n for n in posts.names if n.casefold() not in known],
         "can_manage": membership.can(Perm.MANAGE_CAMPAIGNS),
     }
     return render(request, "campaigns/list.html", context)
@@ -78,11 +84,12 @@ def campaign_detail(request: HttpRequest, workspace: str, campaign_id: int) -> H
     membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
     campaign = get_campaign(membership, campaign_id)
     posts = queries.posts_of(campaign).order_by("-scheduled_at", "-id")
+    spends = list(campaign.spends.all())
     context = {
         "campaign": campaign,
         "summary": queries.summary_of(campaign),
-        "platforms": queries.platform_totals(campaign),
-        "spends": list(campaign.spends.all()),
+        "platforms": queries.platform_totals_of(spends),
+        "spends": spends,
         "results": list(campaign.results.all()),
         "posts": list(posts[:POSTS_SHOWN]),
         "post_count": posts.count(),
@@ -162,42 +169,66 @@ def campaign_delete(request: HttpRequest, workspace: str, campaign_id: int) -> H
 # --- spend and results -----------------------------------------------------------------
 
 
-@login_required
-def spend_add(request: HttpRequest, workspace: str, campaign_id: int) -> HttpResponse:
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between the spend and the results pages."""
+
+    model: type[Spend] | type[Result]
+    form: type[SpendForm] | type[ResultForm]
+    title: StrPromise
+    saved: StrPromise
+    deleted: StrPromise
+    add_url: str
+    anchor: str
+
+
+SPEND = _Kind(
+    Spend, SpendForm, gettext_lazy("Record spend"), gettext_lazy("Spend recorded."),
+    gettext_lazy("Spend entry deleted."), "spend_add", "spend",
+)  # fmt: skip
+RESULT = _Kind(
+    Result, ResultForm, gettext_lazy("Record a result"), gettext_lazy("Result recorded."),
+    gettext_lazy("Result deleted."), "result_add", "results",
+)  # fmt: skip
+
+
+def _new_entry_initial(kind: _Kind, campaign: Campaign) -> dict[str, Any]:
+    initial: dict[str, Any] = {"currency": campaign.currency}
+    if kind is SPEND:
+        initial["starts_on"] = campaign.starts_on
+    return initial
+
+
+def _entry_input(form: SpendForm | ResultForm) -> SpendInput | ResultInput:
+    return form.spend_input() if isinstance(form, SpendForm) else form.result_input()
+
+
+def _entry_add(request: HttpRequest, workspace: str, campaign_id: int, kind: _Kind) -> HttpResponse:
     membership = enter(request, workspace, Perm.MANAGE_CAMPAIGNS)
     campaign = get_campaign(membership, campaign_id)
     if request.method == "POST":
-        form = SpendForm(request.POST)
+        form = kind.form(request.POST)
         if form.is_valid():
             try:
-                actions.add_spend(campaign, me(request), form.spend_input())
+                actions.add_entry(campaign, me(request), _entry_input(form))
             except ActionError as e:
                 apply_errors(form, e)
             else:
-                messages.success(request, _("Spend recorded."))
-                return _back_or_again(request, campaign, "spend_add")
+                messages.success(request, str(kind.saved))
+                return _back_or_again(request, campaign, kind.add_url)
     else:
-        form = SpendForm(initial={"currency": campaign.currency, "starts_on": campaign.starts_on})
-    return _entry_page(request, campaign, form, _("Record spend"))
+        form = kind.form(initial=_new_entry_initial(kind, campaign))
+    return _entry_page(request, campaign, form, str(kind.title))
+
+
+@login_required
+def spend_add(request: HttpRequest, workspace: str, campaign_id: int) -> HttpResponse:
+    return _entry_add(request, workspace, campaign_id, SPEND)
 
 
 @login_required
 def result_add(request: HttpRequest, workspace: str, campaign_id: int) -> HttpResponse:
-    membership = enter(request, workspace, Perm.MANAGE_CAMPAIGNS)
-    campaign = get_campaign(membership, campaign_id)
-    if request.method == "POST":
-        form = ResultForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.add_result(campaign, me(request), form.result_input())
-            except ActionError as e:
-                apply_errors(form, e)
-            else:
-                messages.success(request, _("Result recorded."))
-                return _back_or_again(request, campaign, "result_add")
-    else:
-        form = ResultForm(initial={"currency": campaign.currency})
-    return _entry_page(request, campaign, form, _("Record a result"))
+    return _entry_add(request, workspace, campaign_id, RESULT)
 
 
 def _back_or_again(request: HttpRequest, campaign: Campaign, again: str) -> HttpResponse:
@@ -214,16 +245,22 @@ def _entry_page(
     return render(request, "campaigns/entry_form.html", context, status=status)
 
 
+def _entry_delete(
+    request: HttpRequest, workspace: str, campaign_id: int, entry_id: int, kind: _Kind
+) -> HttpResponse:
+    membership = enter(request, workspace, Perm.MANAGE_CAMPAIGNS)
+    campaign = get_campaign(membership, campaign_id)
+    actions.delete_entry(get_entry(campaign, kind.model, entry_id), me(request))
+    messages.success(request, str(kind.deleted))
+    return redirect(reverse("campaign_detail", args=[workspace, campaign.pk]) + "#" + kind.anchor)
+
+
 @login_required
 @require_POST
 def spend_delete(
     request: HttpRequest, workspace: str, campaign_id: int, spend_id: int
 ) -> HttpResponse:
-    membership = enter(request, workspace, Perm.MANAGE_CAMPAIGNS)
-    campaign = get_campaign(membership, campaign_id)
-    actions.delete_spend(get_spend(campaign, spend_id), me(request))
-    messages.success(request, _("Spend entry deleted."))
-    return redirect(reverse("campaign_detail", args=[workspace, campaign.pk]) + "#spend")
+    return _entry_delete(request, workspace, campaign_id, spend_id, SPEND)
 
 
 @login_required
@@ -231,11 +268,7 @@ def spend_delete(
 def result_delete(
     request: HttpRequest, workspace: str, campaign_id: int, result_id: int
 ) -> HttpResponse:
-    membership = enter(request, workspace, Perm.MANAGE_CAMPAIGNS)
-    campaign = get_campaign(membership, campaign_id)
-    actions.delete_result(get_result(campaign, result_id), me(request))
-    messages.success(request, _("Result deleted."))
-    return redirect(reverse("campaign_detail", args=[workspace, campaign.pk]) + "#results")
+    return _entry_delete(request, workspace, campaign_id, result_id, RESULT)
 
 
 # --- CSV exports of one campaign -------------------------------------------------------

@@ -12,7 +12,9 @@ from orkesteri.campaigns.models import Campaign
 from orkesteri.campaigns.queries import (
     campaign_summaries,
     platform_totals,
+    platform_totals_of,
     post_campaign_names,
+    post_campaigns,
     post_counts,
     posts_of,
     summary_of,
@@ -114,6 +116,19 @@ def test_platform_totals(campaign: Campaign) -> None:
     assert (telegram.clicks, telegram.cpc, telegram.cpm) == (None, None, D("2.0000"))
 
 
+def test_platform_totals_of_spend_already_read(campaign: Campaign) -> None:
+    add_spend(campaign, "30", impressions=10_000, clicks=60)
+    add_spend(campaign, "20", impressions=5_000)
+    add_spend(campaign, "80", platform="Telegram Ads")
+    telegram, meta = platform_totals_of(list(campaign.spends.all()))
+    assert (telegram.platform, telegram.spend, telegram.impressions, telegram.clicks) == (
+        "Telegram Ads", D("80.00"), None, None,
+    )  # fmt: skip
+    assert (meta.platform, meta.spend, meta.impressions, meta.clicks) == (
+        "Meta Ads", D("50.00"), 15_000, 60,
+    )  # fmt: skip
+
+
 def post(workspace: Workspace, campaign: str) -> Post:
     return Post.objects.create(workspace=workspace, text=f"About {campaign}", campaign=campaign)
 
@@ -128,3 +143,5 @@ def test_posts_match_the_name_in_any_case(
     assert set(posts_of(campaign).values_list("pk", flat=True)) == mine
     assert post_counts(ws) == {"spring sale": 2, "summer": 1}
     assert post_campaign_names(ws) == ["SPRING SALE", "Summer"]
+    both = post_campaigns(ws)
+    assert (both.counts, both.names) == (post_counts(ws), post_campaign_names(ws))
