@@ -352,6 +352,7 @@ class VkAdapter(Adapter):
                 "group_id": group_id,
                 "screen_name": screen_name,
                 "photos": bool(mask & conf.RIGHT_PHOTOS),
+                "stats": bool(mask & conf.RIGHT_STATS),
             },
             url=conf.SITE_URL + screen_name,
         )
@@ -536,10 +537,14 @@ class VkAdapter(Adapter):
 
     def _add_reach(self, found: dict[str, dict[str, int]], refs: Mapping[str, str]) -> str:
         """Put each found post's reach_total (stats.getPostReach, POST_REACH_BATCH posts a
-        call) into its counts; returns a note for the user when VK refuses this key."""
+        call) into its counts; returns a note for the user when VK refuses this key.
+
+        A key connected without the stats right is not asked at all. A channel connected
+        before its config said (no "stats") is asked, as is an account that is an editor
+        but not an administrator: VK's refusal then stops asking for this adapter."""
         if not found:
             return ""
-        if self._reach_denied:
+        if self.config.get("stats") is False or self._reach_denied:
             return _reach_note()
         owner_id = -self._group_id
         wanted: dict[int, str] = {}  # post id on the community's wall → remote_id

@@ -1,4 +1,5 @@
-"""The real local AT Protocol network (PLC + PDS + AppView) for end-to-end tests.
+"""The fake PDS + AppView (server.py) with an adapter signed in to it, for the unit tests;
+and the real local AT Protocol network (PLC + PDS + AppView) for end-to-end tests.
 
 Start it with `MODE=full bash ../shared/scripts/local-bluesky.sh` (from the repository root;
 .ci/run does this). ORKESTERI_TEST_BLUESKY_PDS and ORKESTERI_TEST_BLUESKY_APPVIEW point
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,6 +23,8 @@ from atproto_client.exceptions import AtProtocolError
 
 from orkesteri.networks.base import AdapterError, Connection
 from orkesteri.networks.bluesky.adapter import BlueskyAdapter
+from orkesteri.networks.bluesky.tests import server
+from orkesteri.networks.bluesky.tests.server import FakePds, State, fake_pds, session_string
 
 T = TypeVar("T")
 
@@ -31,6 +34,30 @@ START_HINT = (
 )
 # The AppView indexes the PDS's firehose asynchronously: reads that depend on it poll.
 APPVIEW_DEADLINE_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakePds]:
+    with fake_pds() as running:
+        yield running
+
+
+@pytest.fixture
+def pds(fake_server: FakePds) -> tuple[str, State]:
+    """The fake server's address and its state, reset for the test."""
+    return fake_server.url, fake_server.reset()
+
+
+@pytest.fixture
+def state(pds: tuple[str, State]) -> State:
+    return pds[1]
+
+
+@pytest.fixture
+def adapter(pds: tuple[str, State]) -> BlueskyAdapter:
+    url, state = pds
+    credentials = {"session": session_string(state, url), "app_password": server.PASSWORD}
+    return BlueskyAdapter(credentials, {"service_url": url})
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from orkesteri.networks.base import (
 from orkesteri.networks.bluesky import conf, records
 from orkesteri.networks.bluesky.adapter import BlueskyAdapter
 from orkesteri.networks.bluesky.tests import server
-from orkesteri.networks.bluesky.tests.server import FakePds, State, fake_pds, session_string
+from orkesteri.networks.bluesky.tests.server import State, session_string
 from orkesteri.networks.testing import PIXEL_PNG, AdapterContract
 
 SAMPLE_SESSION = ":::".join(
@@ -46,24 +45,6 @@ class TestContract(AdapterContract):
         return BlueskyAdapter(
             {"session": teapot_session, "app_password": "x"}, {"service_url": teapot_url}
         )
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakePds]:
-    with fake_pds() as running:
-        yield running
-
-
-@pytest.fixture
-def pds(fake_server: FakePds) -> tuple[str, State]:
-    return fake_server.url, fake_server.reset()
-
-
-@pytest.fixture
-def adapter(pds: tuple[str, State]) -> BlueskyAdapter:
-    url, state = pds
-    credentials = {"session": session_string(state, url), "app_password": server.PASSWORD}
-    return BlueskyAdapter(credentials, {"service_url": url})
 
 
 # connecting

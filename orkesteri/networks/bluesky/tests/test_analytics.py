@@ -4,7 +4,6 @@ posts, the author feed for backfill, and the errors on those reads."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,27 +19,7 @@ from orkesteri.networks.base import (
 from orkesteri.networks.bluesky import conf
 from orkesteri.networks.bluesky.adapter import BlueskyAdapter
 from orkesteri.networks.bluesky.tests import server
-from orkesteri.networks.bluesky.tests.server import FakePds, State, fake_pds, session_string
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakePds]:
-    with fake_pds() as running:
-        yield running
-
-
-@pytest.fixture
-def state(fake_server: FakePds) -> State:
-    return fake_server.reset()
-
-
-@pytest.fixture
-def adapter(fake_server: FakePds, state: State) -> BlueskyAdapter:
-    credentials = {
-        "session": session_string(state, fake_server.url),
-        "app_password": server.PASSWORD,
-    }
-    return BlueskyAdapter(credentials, {"service_url": fake_server.url})
+from orkesteri.networks.bluesky.tests.server import State
 
 
 def asked(state: State, nsid: str) -> list[dict[str, list[str]]]:

@@ -21,6 +21,7 @@ from orkesteri.networks.base import (
 from orkesteri.networks.telegram import conf
 from orkesteri.networks.telegram.adapter import TelegramAdapter
 from orkesteri.networks.telegram.forms import ConnectForm
+from orkesteri.networks.telegram.tests.conftest import CHANNEL_CONFIG, PHOTO, channel
 from orkesteri.networks.telegram.tests.server import (
     BOT_USERNAME,
     NEW_SUPERGROUP,
@@ -35,8 +36,6 @@ from orkesteri.networks.telegram.tests.server import (
 from orkesteri.networks.testing import PIXEL_PNG, AdapterContract
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-PHOTO = Image(PIXEL_PNG, "image/png", 800, 600)
-CHANNEL_CONFIG = {"chat_id": PUBLIC_CHANNEL, "username": "orkesteri_news", "chat_type": "channel"}
 GROUP_CONFIG = {"chat_id": PRIVATE_GROUP, "username": "", "chat_type": "supergroup"}
 
 
@@ -49,10 +48,6 @@ class TestContract(AdapterContract):
     def broken_adapter(self, teapot_url: str, monkeypatch: pytest.MonkeyPatch) -> TelegramAdapter:
         monkeypatch.setattr(conf, "API_URL", f"{teapot_url}/bot")
         return TelegramAdapter({"bot_token": TOKEN}, CHANNEL_CONFIG)
-
-
-def channel(token: str = TOKEN) -> TelegramAdapter:
-    return TelegramAdapter({"bot_token": token}, CHANNEL_CONFIG)
 
 
 def group() -> TelegramAdapter:

@@ -13,18 +13,12 @@ from orkesteri.networks.base import (
     Unsupported,
 )
 from orkesteri.networks.telegram.adapter import TelegramAdapter
+from orkesteri.networks.telegram.tests.conftest import channel
 from orkesteri.networks.telegram.tests.server import (
     PUBLIC_CHANNEL,
     REVOKED_TOKEN,
-    TOKEN,
     BotApiState,
 )
-
-CHANNEL_CONFIG = {"chat_id": PUBLIC_CHANNEL, "username": "orkesteri_news", "chat_type": "channel"}
-
-
-def channel(token: str = TOKEN) -> TelegramAdapter:
-    return TelegramAdapter({"bot_token": token}, CHANNEL_CONFIG)
 
 
 def test_it_declares_no_post_metrics() -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from orkesteri.networks.base import AdapterError, Draft
 from orkesteri.networks.telegram.forms import ConnectForm
+from orkesteri.networks.telegram.tests.conftest import PHOTO, channel
 from orkesteri.networks.telegram.tests.server import TOKEN, BotApiState
-from orkesteri.networks.telegram.tests.test_adapter import PHOTO, channel
 
 
 @pytest.mark.parametrize("status", [502, 504])

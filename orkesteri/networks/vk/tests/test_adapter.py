@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,9 +19,8 @@ from orkesteri.networks.testing import PIXEL_PNG, AdapterContract
 from orkesteri.networks.vk import conf
 from orkesteri.networks.vk.adapter import VkAdapter, guid_for
 from orkesteri.networks.vk.forms import ConnectForm
-from orkesteri.networks.vk.tests.server import GROUP_ID, VkState, running_vk
-
-CONFIG = {"group_id": GROUP_ID, "screen_name": "orkfriends", "photos": True}
+from orkesteri.networks.vk.tests.conftest import CONFIG, adapter, png
+from orkesteri.networks.vk.tests.server import GROUP_ID, VkState
 
 
 class TestContract(AdapterContract):
@@ -36,21 +34,6 @@ class TestContract(AdapterContract):
         return VkAdapter({"access_token": "alice-key"}, CONFIG)
 
 
-@pytest.fixture
-def vk(monkeypatch: pytest.MonkeyPatch) -> Iterator[VkState]:
-    with running_vk() as (server, state):
-        monkeypatch.setattr(conf, "API_BASE_URL", server.url + "/method/")  # type: ignore[attr-defined]
-        yield state
-
-
-def adapter(token: str = "alice-key", **config: Any) -> VkAdapter:
-    return VkAdapter({"access_token": token}, {**CONFIG, **config})
-
-
-def png(alt: str = "") -> Image:
-    return Image(PIXEL_PNG, "image/png", 1, 1, alt=alt)
-
-
 # connecting
 
 
@@ -60,7 +43,18 @@ def test_it_connects_a_community_with_an_editors_key(vk: VkState) -> None:
     assert connection.display_name == "Orkesteri Friends"
     assert connection.url == "https://vk.com/orkfriends"
     assert connection.credentials == {"access_token": "alice-key"}
-    assert connection.config == {"group_id": GROUP_ID, "screen_name": "orkfriends", "photos": True}
+    assert connection.config == {
+        "group_id": GROUP_ID,
+        "screen_name": "orkfriends",
+        "photos": True,
+        "stats": True,
+    }
+
+
+def test_it_notes_whether_the_key_may_read_statistics(vk: VkState) -> None:
+    connection = VkAdapter.connect({"access_token": "no-stats-key", "group": "orkfriends"})
+    assert connection.config["stats"] is False
+    assert connection.config["photos"] is True
 
 
 def test_it_connects_by_community_number(vk: VkState) -> None:

@@ -4,7 +4,6 @@ backfill, pacing, and the rate-limit and key errors on those reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,18 +20,11 @@ from orkesteri.networks.base import (
 from orkesteri.networks.vk import adapter as vk_adapter
 from orkesteri.networks.vk import conf
 from orkesteri.networks.vk.adapter import VkAdapter
-from orkesteri.networks.vk.tests.server import GROUP_ID, VkState, running_vk
+from orkesteri.networks.vk.tests.conftest import CONFIG, adapter
+from orkesteri.networks.vk.tests.server import GROUP_ID, VkState
 
-CONFIG = {"group_id": GROUP_ID, "screen_name": "orkfriends", "photos": True}
 MARCH_1 = int(datetime(2025, 3, 1, tzinfo=UTC).timestamp())
 DAY = 86400
-
-
-@pytest.fixture
-def vk(monkeypatch: pytest.MonkeyPatch) -> Iterator[VkState]:
-    with running_vk() as (server, state):
-        monkeypatch.setattr(conf, "API_BASE_URL", server.url + "/method/")  # type: ignore[attr-defined]
-        yield state
 
 
 class Clock:
@@ -56,10 +48,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(vk_adapter, "monotonic", clock.monotonic)
     monkeypatch.setattr(vk_adapter, "sleep", clock.sleep)
     return clock
-
-
-def adapter(token: str = "alice-key") -> VkAdapter:
-    return VkAdapter({"access_token": token}, CONFIG)
 
 
 def counters(likes: int, reposts: int, comments: int, views: int) -> dict[str, Any]:
@@ -182,8 +170,40 @@ def test_a_refused_key_is_not_asked_again_by_the_same_adapter(vk: VkState) -> No
     assert len(vk.params_of("stats.getPostReach")) == 1
     assert again.posts == first.posts
     assert again.note == first.note != ""
-    adapter("no-stats-key").fetch_samples([receipt])  # a new adapter (a new run) asks again
+    # a new adapter (a new run) asks again while the channel's config does not say
+    adapter("no-stats-key").fetch_samples([receipt])
     assert len(vk.params_of("stats.getPostReach")) == 2
+
+
+def test_a_channel_connected_without_the_stats_right_never_asks_for_reach(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.set_reach(receipt.remote_id, 1500)
+    connection = VkAdapter.connect({"access_token": "no-stats-key", "group": "orkfriends"})
+
+    for _run in range(2):  # each collection run builds a new adapter
+        channel = VkAdapter(connection.credentials, connection.config)
+        samples = channel.fetch_samples([receipt])
+        assert samples.posts[receipt.remote_id] == {
+            "likes": 5,
+            "reposts": 2,
+            "replies": 3,
+            "views": 100,
+        }
+        assert "scope=wall,photos,stats,offline" in samples.note
+
+    assert vk.params_of("stats.getPostReach") == []
+
+
+def test_a_channel_connected_with_the_stats_right_asks_for_reach(vk: VkState) -> None:
+    receipt = adapter().publish(Draft("Post"), "delivery-1")
+    vk.set_reach(receipt.remote_id, 1500)
+    connection = VkAdapter.connect({"access_token": "alice-key", "group": "orkfriends"})
+
+    samples = VkAdapter(connection.credentials, connection.config).fetch_samples([receipt])
+
+    assert samples.posts[receipt.remote_id]["reach"] == 1500
+    assert samples.note == ""
+    assert len(vk.params_of("stats.getPostReach")) == 1
 
 
 @pytest.mark.parametrize("code", sorted(conf.STATS_DENIED_CODES))

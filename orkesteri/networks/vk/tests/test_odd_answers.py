@@ -8,10 +8,8 @@ import pytest
 from orkesteri.networks.base import AdapterError, Draft
 from orkesteri.networks.vk import adapter as vk_adapter
 from orkesteri.networks.vk.forms import ConnectForm
+from orkesteri.networks.vk.tests.conftest import adapter, png
 from orkesteri.networks.vk.tests.server import VkState
-from orkesteri.networks.vk.tests.test_adapter import adapter, png, vk
-
-__all__ = ["vk"]
 
 
 def test_an_upload_address_that_is_not_a_url_is_an_adapter_error(vk: VkState) -> None:
