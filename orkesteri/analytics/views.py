@@ -7,6 +7,7 @@ table as CSV (`?export=<table>`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import time
 from types import ModuleType
 from typing import Any
@@ -32,7 +33,7 @@ from orkesteri.lib.csvfile import csv_response
 from orkesteri.publishing.actions import set_queue_slots
 from orkesteri.publishing.models import Delivery, QueueSlot
 from orkesteri.workspaces.actions import ActionError
-from orkesteri.workspaces.models import Membership
+from orkesteri.workspaces.models import Membership, Workspace
 from orkesteri.workspaces.roles import Perm
 from orkesteri.workspaces.views import enter
 
@@ -108,16 +109,34 @@ def _context(
     }
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard of many channels is about: whose, which period, which channels."""
+
+    membership: Membership
+    ws: Workspace
+    period: Period
+    error: str  # why the period asked for could not be shown
+    channels: list[Channel]
+    picked: list[int]  # the channels asked for (none: all)
+
+
+def _scope(request: HttpRequest, workspace: str) -> Scope:
+    membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
+    period, error = _period(request, membership)
+    channels = dashboards.channels_of(membership.workspace)
+    picked = _channel_filter(request, channels)
+    return Scope(membership, membership.workspace, period, error, channels, picked)
+
+
 # --- overview -------------------------------------------------------------------------------
 
 
 @login_required
 def overview(request: HttpRequest, workspace: str) -> HttpResponse:
-    membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
-    ws = membership.workspace
-    period, error = _period(request, membership)
-    channels = dashboards.channels_of(ws)
-    picked = _channel_filter(request, channels)
+    scope = _scope(request, workspace)
+    membership, ws, period, error = scope.membership, scope.ws, scope.period, scope.error
+    channels, picked = scope.channels, scope.picked
     found = dashboards.overview(ws, period, picked or None, channels)
     if request.GET.get("export") == "channels":
         return _kpi_csv(
@@ -252,11 +271,9 @@ def _figures_csv(slug: str, found: dashboards.Overview) -> HttpResponse:
 
 @login_required
 def content(request: HttpRequest, workspace: str) -> HttpResponse:
-    membership = enter(request, workspace, Perm.VIEW_ANALYTICS)
-    ws = membership.workspace
-    period, error = _period(request, membership)
-    channels = dashboards.channels_of(ws)
-    picked = _channel_filter(request, channels)
+    scope = _scope(request, workspace)
+    membership, ws, period, error = scope.membership, scope.ws, scope.period, scope.error
+    channels, picked = scope.channels, scope.picked
     found = dashboards.content(ws, period, picked or None)
     days = WEEKDAYS  # Django's, 0 = Monday: translated in its own catalogues
     formats = dict(_format_labels())

@@ -8,7 +8,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from orkesteri.lib.dates import timezone_names
-from orkesteri.workspaces.actions import logo_max_size
+from orkesteri.workspaces.actions import EDITABLE_FIELDS, logo_max_size
 from orkesteri.workspaces.models import Workspace
 from orkesteri.workspaces.roles import Role
 
@@ -45,15 +45,7 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = [
-            "name",
-            "slug",
-            "timezone",
-            "languages",
-            "brand_color",
-            "requires_approval",
-            "er_averaging",
-        ]
+        fields = list(EDITABLE_FIELDS)  # what update_workspace may change
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
         help_texts = {
             "name": _("The client or brand, as your team calls it."),
